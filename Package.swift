@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Arrows point one way: thymis-tasks -> Dashboard -> TaskEngine -> NixLog.
+let package = Package(
+    name: "thymis-tasks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "thymis-tasks", targets: ["thymis-tasks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure: bytes -> NixEvent -> NixProcessState. Imports nothing of ours.
+        .target(name: "NixLog"),
+        // Model, engine actor, process runner, task kinds, SQLite store.
+        .target(
+            name: "TaskEngine",
+            dependencies: [
+                "NixLog",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The TUI: pure model, views, terminals. Uses the engine, never the reverse.
+        .target(name: "Dashboard", dependencies: ["TaskEngine", "NixLog", "CNcursesw"]),
+        .executableTarget(
+            name: "thymis-tasks",
+            dependencies: [
+                "Dashboard", "TaskEngine", "NixLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Hand-run benchmarks (release build); never run by CI.
+        .executableTarget(name: "thymis-bench", dependencies: ["TaskEngine", "NixLog"]),
+        .testTarget(name: "NixLogTests", dependencies: ["NixLog"]),
+        .testTarget(name: "TaskEngineTests", dependencies: ["TaskEngine", "NixLog"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TaskEngine"]),
+        .testTarget(name: "CLITests", dependencies: ["TaskEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
