@@ -10,7 +10,7 @@ import Glibc
 /// locale objects may be used from several threads at once.
 private nonisolated(unsafe) let widthLocale: locale_t? = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil)
 
-enum TerminalText {
+public enum TerminalText {
     /// The number of terminal columns `scalar` takes: 1 or 2 for a spacing character, 0 for
     /// a combining or zero-width one, -1 for one with no defined width (controls, unassigned).
     static func width(of scalar: Unicode.Scalar) -> Int {
@@ -65,7 +65,7 @@ enum TerminalText {
 
     /// Child output turned into plain text for a human reading the CLI: the same visible forms
     /// as `StyledText.parse`, with SGR colour sequences removed and no styling.
-    static func sanitizedPlainText(_ bytes: some Collection<UInt8>) -> String {
+    public static func sanitizedPlainText(_ bytes: some Collection<UInt8>) -> String {
         var text = ""
         for run in StyledText.parse(bytes: bytes) { text += run.text }
         return text

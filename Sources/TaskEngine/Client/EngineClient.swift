@@ -1,0 +1,53 @@
+import Foundation
+
+/// How a front end that does not hold the engine lock asks the engine to do something: a row in the
+/// request table, carried out by whichever process holds the lock, and its answer read back.
+public struct EngineClient: Sendable {
+    public let directory: StateDirectory
+    public let store: TaskStore
+
+    public init(directory: StateDirectory, store: TaskStore) {
+        self.directory = directory
+        self.store = store
+    }
+
+    public enum Answer: Sendable, Equatable {
+        /// The engine carried the request out; the text is a task id or a message.
+        case done(String)
+        /// The engine refused it; the text is the error line for the user.
+        case failed(String)
+        /// No engine holds the lock (any more) and the request is still waiting: the caller may take over.
+        case noEngine
+    }
+
+    /// Leaves a request and waits for the engine's answer (at most `timeout`).
+    public func send(_ kind: EngineRequest.Kind, payload: String, timeout: Duration = .seconds(60)) async throws -> (Int64, Answer) {
+        let id = try store.enqueueRequest(kind, payload: payload)
+        return (id, try await wait(for: id, timeout: timeout))
+    }
+
+    /// Waits for the answer to request `id`; `.noEngine` when nobody holds the lock to carry it out.
+    public func wait(for id: Int64, timeout: Duration = .seconds(60)) async throws -> Answer {
+        let deadline = ContinuousClock.now + timeout
+        var unownedSince: ContinuousClock.Instant?
+        while ContinuousClock.now < deadline {
+            if let request = try store.request(id) {
+                switch request.status {
+                case .done: return .done(request.result ?? "")
+                case .failed: return .failed(request.result ?? "the engine refused the request")
+                case .new: break
+                }
+            }
+            if EngineLock.holder(in: directory) == nil {
+                // Give a just-started engine a moment to take the lock before declaring nobody is there.
+                let now = ContinuousClock.now
+                if let since = unownedSince, now - since > .milliseconds(300) { return .noEngine }
+                if unownedSince == nil { unownedSince = now }
+            } else {
+                unownedSince = nil
+            }
+            try await Task.sleep(for: .milliseconds(40))
+        }
+        throw ConfigurationError("the engine (pid \(EngineLock.holder(in: directory).map(String.init) ?? "?")) did not answer within \(timeout); it may be overloaded or stuck: see \(directory.logPath)")
+    }
+}

@@ -1,0 +1,404 @@
+import Foundation
+import Logging
+
+/// The task engine: queues submissions, gives them pool slots, runs their plans, cancels, retries,
+/// groups children under parents, and records everything in the store.
+///
+/// One engine per state directory (see `EngineLock`); other processes reach it through the store's
+/// request table (`RequestWatcher`).
+public actor TaskEngine {
+    public nonisolated let store: TaskStore
+    public nonisolated let registry: TaskKindRegistry
+    public nonisolated let configuration: EngineConfiguration
+    let logger: Logger
+
+    struct RunningTask {
+        let kind: any TaskKind
+        let signaller: ProcessGroupSignaller
+        var cancelReason: String?
+    }
+
+    /// Pending tasks in submission order; each pool is FIFO.
+    private var queue: [(id: UUID, kind: any TaskKind)] = []
+    private var running: [UUID: RunningTask] = [:]
+    private var usage: [Pool: Int] = [:]
+    /// Parents waiting for their children: parent id -> children not ended yet, and who waits.
+    private var childWaits: [UUID: (remaining: Set<UUID>, waiter: CheckedContinuation<Void, Never>?)] = [:]
+    private var endWaiters: [UUID: [CheckedContinuation<Void, Never>]] = [:]
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private var subscribers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
+    private var requestWatcher: Task<Void, Never>?
+    private var requestsInFlight: Set<Int64> = []
+    private(set) var isShuttingDown = false
+    private var runsTasks = true
+
+    public static let interruptedReason = "interrupted: the engine stopped while it ran"
+
+    public init(store: TaskStore, registry: TaskKindRegistry = .standard,
+                configuration: EngineConfiguration = EngineConfiguration(),
+                logger: Logger = Logger(label: "thymis-tasks.engine")) {
+        self.store = store
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: - Life cycle
+
+    /// Recovers what a dead engine left behind, queues pending tasks, and (unless told not to)
+    /// starts carrying out requests from other processes. Call once, holding the engine lock.
+    ///
+    /// With `runsTasks: false` the engine only recovers and records (a CLI `cancel`/`retry` when no
+    /// engine runs): nothing starts, pending tasks wait for the next engine that runs tasks.
+    public func start(runsTasks: Bool = true, watchRequests: Bool = true) throws {
+        self.runsTasks = runsTasks
+        try recover()
+        schedule()
+        if watchRequests {
+            let interval = configuration.requestPollInterval
+            requestWatcher = Task { [weak self] in
+                while let self, await !self.isShuttingDown {
+                    await self.serveRequests()
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+    }
+
+    /// Cancels every running task (recording "cancelled: the engine shut down"), leaves pending ones
+    /// queued for the next engine, and returns once each final state is stored or `deadline` passed.
+    public func shutdown(deadline: Duration = .seconds(5)) async {
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        requestWatcher?.cancel()
+        logger.info("shutting down", metadata: ["running": "\(running.count)"])
+        for id in Array(running.keys) { requestCancel(id, reason: "cancelled: the engine shut down") }
+        let limit = ContinuousClock.now + deadline
+        while !running.isEmpty && ContinuousClock.now < limit {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        // A plan that did not return in time still gets its final state.
+        for (id, task) in running {
+            _ = try? store.markEnded(id, state: .failed, reason: task.cancelReason ?? "cancelled: the engine shut down",
+                                 cancelled: true, at: Date())
+        }
+        running.removeAll()
+        publish(.stopped)
+        for continuation in subscribers.values { continuation.finish() }
+        subscribers.removeAll()
+        resumeIdleWaiters(force: true)
+    }
+
+    /// Waits until no task is pending or running in this engine.
+    public func waitUntilIdle() async {
+        if isIdle { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    public var isIdle: Bool { (queue.isEmpty || !runsTasks) && running.isEmpty }
+
+    /// How many tasks this engine runs right now and how many wait for a slot.
+    public var load: (running: Int, pending: Int) { (running.count, queue.count) }
+
+    /// A stream of changes for one front end; it ends when the engine stops.
+    public func events() -> AsyncStream<EngineEvent> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<EngineEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in Task { await self?.unsubscribe(id) } }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    private func publish(_ event: EngineEvent) {
+        for continuation in subscribers.values { continuation.yield(event) }
+    }
+
+    // MARK: - Submit, cancel, retry
+
+    /// Checks raw submission JSON completely, stores it as `pending` and schedules it.
+    @discardableResult
+    public func submit(_ data: Data) throws -> TaskRecord {
+        try submit(registry.validate(data))
+    }
+
+    @discardableResult
+    public func submit(_ submission: ValidatedSubmission, retryOf: UUID? = nil) throws -> TaskRecord {
+        guard !isShuttingDown else { throw ConfigurationError("the engine is shutting down; submit again once it runs") }
+        let record = Self.newRecord(submission, parent: nil, retryOf: retryOf)
+        try store.insert([record])
+        logger.info("submitted", metadata: ["task": "\(record.id)", "type": "\(record.type)"])
+        queue.append((record.id, submission.kind))
+        publish(.taskChanged(record.id))
+        schedule()
+        return record
+    }
+
+    /// Cancels a task and waits until it has ended: a pending one at once, a running one after its
+    /// process group is stopped (SIGTERM, grace, SIGKILL). A parent's children are cancelled with it.
+    @discardableResult
+    public func cancel(_ id: UUID) async throws -> CancelResult {
+        guard let record = try store.task(id) else { throw StoreError.notFound(id.uuidString) }
+        if record.state.isFinal { return .alreadyEnded(record.displayState) }
+        requestCancel(id, reason: "cancelled")
+        await waitUntilEnded(id)
+        return .cancelled
+    }
+
+    /// Makes a new task with the same submission, linked to the original by `retry_of`.
+    public func retry(_ id: UUID) throws -> TaskRecord {
+        guard let original = try store.task(id) else { throw StoreError.notFound(id.uuidString) }
+        guard original.state.isFinal else {
+            throw ConfigurationError("task \(id) is still \(original.state.rawValue); wait for it to end or cancel it first")
+        }
+        let submission = try registry.validate(Data(original.submission.utf8))
+        return try submit(submission, retryOf: id)
+    }
+
+    static func newRecord(_ submission: ValidatedSubmission, parent: UUID?, retryOf: UUID?) -> TaskRecord {
+        TaskRecord(id: UUID(), type: submission.type, submission: submission.text,
+                   redactedSubmission: submission.redactedText, displayName: submission.kind.displayName,
+                   target: submission.kind.target, state: .pending, submittedAt: Date(), parentID: parent,
+                   retryOf: retryOf, pool: submission.kind.pool?.name)
+    }
+
+    /// Marks a task to be cancelled and starts stopping it; does not wait.
+    private func requestCancel(_ id: UUID, reason: String) {
+        if let index = queue.firstIndex(where: { $0.id == id }) {
+            queue.remove(at: index)
+            end(id, state: .failed, reason: reason, cancelled: true)
+            return
+        }
+        if var task = running[id] {
+            if task.cancelReason == nil {
+                task.cancelReason = reason
+                running[id] = task
+                logger.info("cancelling", metadata: ["task": "\(id)"])
+                let signaller = task.signaller, grace = configuration.gracePeriod
+                Task { await signaller.stop(grace: grace) }
+            }
+            for child in childWaits[id]?.remaining ?? [] { requestCancel(child, reason: reason) }
+            return
+        }
+        // Known to the store but not to this engine (e.g. left by another): end it directly.
+        if let record = try? store.task(id), !record.state.isFinal {
+            end(id, state: .failed, reason: reason, cancelled: true)
+        }
+    }
+
+    private func waitUntilEnded(_ id: UUID) async {
+        if let record = try? store.task(id), record.state.isFinal { return }
+        await withCheckedContinuation { endWaiters[id, default: []].append($0) }
+    }
+
+    // MARK: - Scheduling
+
+    /// Starts every queued task whose pool has a free slot, oldest first; parents need no slot.
+    private func schedule() {
+        guard runsTasks, !isShuttingDown else { return }
+        var blockedPools: Set<Pool> = []
+        var index = 0
+        while index < queue.count {
+            let (id, kind) = queue[index]
+            if let pool = kind.pool {
+                if blockedPools.contains(pool) { index += 1; continue }
+                if usage[pool, default: 0] >= configuration.limit(of: pool) {
+                    // FIFO within a pool: nothing behind this task in the same pool may pass it.
+                    blockedPools.insert(pool)
+                    index += 1
+                    continue
+                }
+                usage[pool, default: 0] += 1
+            }
+            queue.remove(at: index)
+            launch(id, kind: kind)
+        }
+    }
+
+    private func launch(_ id: UUID, kind: any TaskKind) {
+        do {
+            try store.markStarted(id, at: Date())
+        } catch {
+            if let pool = kind.pool { usage[pool, default: 1] -= 1 }
+            end(id, state: .failed, reason: "could not record the start: \(error)", cancelled: false)
+            return
+        }
+        let signaller = ProcessGroupSignaller()
+        running[id] = RunningTask(kind: kind, signaller: signaller, cancelReason: nil)
+        logger.info("started", metadata: ["task": "\(id)", "type": "\(type(of: kind).type)"])
+        publish(.taskChanged(id))
+        let run = TaskRun(taskID: id, baseEnvironment: configuration.baseEnvironment, engine: self, store: store,
+                          signaller: signaller, grace: configuration.gracePeriod)
+        Task.detached { [self] in
+            let result: Result<Void, Error>
+            do {
+                try await kind.run(run)
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            await self.planEnded(id, result: result)
+        }
+    }
+
+    private func planEnded(_ id: UUID, result: Result<Void, Error>) {
+        guard let task = running.removeValue(forKey: id) else { return }
+        if let pool = task.kind.pool { usage[pool, default: 1] -= 1 }
+        if let reason = task.cancelReason {
+            end(id, state: .failed, reason: reason, cancelled: true)
+        } else {
+            switch result {
+            case .success:
+                end(id, state: .completed, reason: nil, cancelled: false)
+            case .failure(let error as TaskFailure):
+                end(id, state: .failed, reason: error.reason, cancelled: false)
+            case .failure(is TaskCancelled):
+                end(id, state: .failed, reason: "cancelled", cancelled: true)
+            case .failure(let error):
+                end(id, state: .failed, reason: "\(error)", cancelled: false)
+            }
+        }
+        schedule()
+    }
+
+    /// Records a final state and wakes whoever waits for it (a parent, a canceller, an idle waiter).
+    private func end(_ id: UUID, state: TaskState, reason: String?, cancelled: Bool) {
+        do {
+            try store.markEnded(id, state: state, reason: reason, cancelled: cancelled, at: Date())
+        } catch {
+            logger.error("could not record the end of a task", metadata: ["task": "\(id)", "error": "\(error)"])
+        }
+        logger.info("ended", metadata: ["task": "\(id)", "state": "\(state.rawValue)", "reason": "\(reason ?? "")"])
+        publish(.taskChanged(id))
+        for waiter in endWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
+        if let parent = try? store.task(id)?.parentID, var wait = childWaits[parent] {
+            wait.remaining.remove(id)
+            childWaits[parent] = wait
+            if wait.remaining.isEmpty, let waiter = wait.waiter {
+                childWaits[parent] = nil
+                waiter.resume()
+            }
+        }
+        resumeIdleWaiters(force: false)
+    }
+
+    private func resumeIdleWaiters(force: Bool) {
+        guard force || isIdle else { return }
+        let waiters = idleWaiters
+        idleWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: - Called by running plans
+
+    func spawnChildren(of parent: UUID, _ submissions: [ValidatedSubmission]) throws -> [TaskRecord] {
+        if running[parent]?.cancelReason != nil { throw TaskCancelled() }
+        let records = submissions.map { Self.newRecord($0, parent: parent, retryOf: nil) }
+        try store.insert(records)
+        childWaits[parent] = (Set(records.map(\.id)), nil)
+        for (record, submission) in zip(records, submissions) {
+            queue.append((record.id, submission.kind))
+            publish(.taskChanged(record.id))
+        }
+        publish(.taskChanged(parent))
+        schedule()
+        return records
+    }
+
+    func waitForChildren(of parent: UUID) async {
+        guard let wait = childWaits[parent], !wait.remaining.isEmpty else {
+            childWaits[parent] = nil
+            return
+        }
+        await withCheckedContinuation { continuation in
+            childWaits[parent] = (wait.remaining, continuation)
+        }
+    }
+
+    func outputAppended(_ id: UUID) { publish(.outputAppended(id)) }
+
+    func processStarted(_ id: UUID) { publish(.taskChanged(id)) }
+
+    // MARK: - Recovery
+
+    /// Makes the store true again after an engine died: stops what it left running (only processes
+    /// that are still the same ones, by /proc start time), fails its running tasks as interrupted,
+    /// and queues pending tasks again.
+    private func recover() throws {
+        for process in try store.unfinishedProcesses() {
+            if let pid = process.pid, ProcessTable.isSameProcess(pid: pid, startTicks: process.pidStartTicks) {
+                logger.warning("stopping a process left by a dead engine", metadata: ["pid": "\(pid)", "task": "\(process.taskID)"])
+                Self.stopLeftover(pgid: pid, grace: configuration.gracePeriod)
+            }
+            try store.markProcessEnded(task: process.taskID, index: process.index, exitCode: nil, signal: nil,
+                                       spawnError: nil, at: Date())
+        }
+        for task in try store.tasks(states: [.running]) {
+            try store.markEnded(task.id, state: .failed, reason: Self.interruptedReason, cancelled: false, at: Date())
+        }
+        for task in try store.tasks(states: [.pending], newestFirst: false) {
+            if let parent = task.parentID {
+                // Children belong to a parent's run, which is over: they cannot run on their own.
+                try store.markEnded(task.id, state: .failed, reason: "interrupted: its parent task \(parent) stopped before it ran",
+                                    cancelled: false, at: Date())
+                continue
+            }
+            do {
+                let submission = try registry.validate(Data(task.submission.utf8))
+                queue.append((task.id, submission.kind))
+            } catch {
+                try store.markEnded(task.id, state: .failed, reason: "cannot run any more: \(error)", cancelled: false, at: Date())
+            }
+        }
+    }
+
+    /// Synchronous on purpose: recovery runs before anything else and must finish before scheduling.
+    static func stopLeftover(pgid: Int32, grace: Duration) {
+        guard pgid > 1 else { return }
+        kill(-pgid, SIGTERM)
+        kill(pgid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline && ProcessGroupSignaller.groupHasLiveMembers(pgid) {
+            usleep(20_000)
+        }
+        kill(-pgid, SIGKILL)
+        kill(pgid, SIGKILL)
+    }
+
+    // MARK: - Requests from other processes
+
+    /// Carries out requests other processes left in the store, recording each result.
+    /// Cancels run concurrently: each waits for its task's processes to stop.
+    func serveRequests() async {
+        guard let requests = try? store.newRequests() else { return }
+        for request in requests where !requestsInFlight.contains(request.id) {
+            switch request.kind {
+            case .submit:
+                finish(request, Result { try submit(Data(request.payload.utf8)).id.uuidString })
+            case .retry:
+                finish(request, Result { try retry(store.resolve(request.payload).id).id.uuidString })
+            case .cancel:
+                requestsInFlight.insert(request.id)
+                Task {
+                    let result: Result<String, Error>
+                    do {
+                        let id = try store.resolve(request.payload).id
+                        result = .success(try await cancel(id).message)
+                    } catch {
+                        result = .failure(error)
+                    }
+                    finish(request, result)
+                    requestsInFlight.remove(request.id)
+                }
+            }
+        }
+    }
+
+    private func finish(_ request: EngineRequest, _ result: Result<String, Error>) {
+        switch result {
+        case .success(let text): try? store.finishRequest(request.id, status: .done, result: text)
+        case .failure(let error): try? store.finishRequest(request.id, status: .failed, result: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Build Project: evaluates which NixOS configurations the project has, then builds all their
+/// `config.system.build.toplevel` in one `nix build`.
+public struct BuildProjectKind: TaskKind {
+    public static let type = "build_project_task"
+    public static let typeName = "Build Project"
+
+    public let projectPath: String
+
+    public init(fields: SubmissionFields) throws(SubmissionError) {
+        try fields.requireOnly(["project_path"])
+        projectPath = try ProjectPath.validate(fields)
+    }
+
+    public var target: String? { ProjectPath.shortName(projectPath) }
+    public var pool: Pool? { .nix }
+
+    public func run(_ run: TaskRun) async throws {
+        run.setProgress("evaluating configurations")
+        let evaluation = try await run.runRequiringSuccess(NixInvocation.spec(
+            ["eval"], ["--json", "\(projectPath)#nixosConfigurations", "--apply", "builtins.attrNames"],
+            in: run, workingDirectory: projectPath, stepName: "evaluate configurations", stdoutCaptureLimit: 1 << 20))
+        let names = try Self.configurationNames(evaluation.capturedStdout)
+        guard !names.isEmpty else {
+            run.setProgress("nothing to build: the project has no nixosConfigurations")
+            return
+        }
+        run.setProgress("building \(names.count) configuration\(names.count == 1 ? "" : "s")")
+        let installables = names.map { "\(projectPath)#nixosConfigurations.\(NixAttribute.quoted($0)).config.system.build.toplevel" }
+        try await run.runRequiringSuccess(NixInvocation.spec(
+            ["build"], ["--no-link", "--json"] + installables, in: run, workingDirectory: projectPath, stepName: "build",
+            stdoutCaptureLimit: 1 << 20))
+        run.setProgress("built \(names.joined(separator: ", "))")
+    }
+
+    static func configurationNames(_ stdout: [UInt8]) throws -> [String] {
+        guard case .array(let items)? = try? JSONValue.parse(Data(stdout)) else {
+            throw TaskFailure("evaluate configurations: nix printed no list of names (\(stdout.count) bytes of output)")
+        }
+        return items.compactMap { if case .string(let name) = $0 { return name } else { return nil } }
+    }
+}
+
+/// Nix attribute names in installables: quoted unless they are plain identifiers.
+enum NixAttribute {
+    static func quoted(_ name: String) -> String {
+        let plain = name.first.map { $0.isLetter || $0 == "_" } ?? false
+            && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "'" }
+        if plain && name.allSatisfy(\.isASCII) { return name }
+        return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Run SSH Command: one command on a device over `ssh`, never prompting, trusting only the given host key.
+public struct SSHCommandKind: TaskKind {
+    public static let type = "ssh_command_task"
+    public static let typeName = "Run SSH Command"
+
+    public let host: String
+    public let port: Int
+    public let user: String
+    public let command: String
+    public let keyPath: String
+    public let knownHostsPath: String
+    public let connectTimeout: Int
+
+    public init(fields: SubmissionFields) throws(SubmissionError) {
+        try fields.requireOnly(["target_host", "target_port", "target_user", "command", "ssh_key_path",
+                                "ssh_known_hosts_path", "connect_timeout"])
+        host = try SSHOptions.host(fields, "target_host")
+        port = try fields.optionalInt("target_port", range: 1...65535) ?? 22
+        user = try SSHOptions.user(fields, "target_user") ?? "root"
+        command = try fields.string("command")
+        keyPath = try SSHOptions.readableFile(fields, "ssh_key_path")
+        knownHostsPath = try SSHOptions.readableFile(fields, "ssh_known_hosts_path")
+        connectTimeout = try fields.optionalInt("connect_timeout", range: 1...600) ?? 10
+    }
+
+    public var target: String? { port == 22 ? "\(user)@\(host)" : "\(user)@\(host):\(port)" }
+    public var pool: Pool? { .remote }
+
+    public func run(_ run: TaskRun) async throws {
+        let spec = ProcessSpec(
+            program: "ssh",
+            arguments: SSHOptions.arguments(port: port, user: user, keyPath: keyPath, knownHostsPath: knownHostsPath,
+                                            connectTimeout: connectTimeout) + ["--", host, command],
+            environment: run.baseEnvironment, stepName: "ssh command")
+        let outcome = try await run.run(spec)
+        guard outcome.succeeded else {
+            // ssh exits 255 for its own errors (unreachable, host key mismatch); other codes are the command's.
+            if outcome.exitCode == 255 {
+                throw TaskFailure("ssh to \(target ?? host) failed (exit 255: connection, authentication or host key problem; see stderr)")
+            }
+            throw TaskFailure("the command on \(target ?? host) \(outcome.endDescription)")
+        }
+    }
+}
+
+/// The ssh options every remote step uses, and the checks on their inputs.
+enum SSHOptions {
+    static func arguments(port: Int, user: String, keyPath: String, knownHostsPath: String, connectTimeout: Int) -> [String] {
+        ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHostsPath)",
+         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=\(connectTimeout)", "-o", "IdentitiesOnly=yes",
+         "-o", "LogLevel=ERROR", "-i", keyPath, "-p", "\(port)", "-l", user]
+    }
+
+    /// A host name or address: no leading dash (it would be read as an option), no spaces or control characters.
+    static func host(_ fields: SubmissionFields, _ field: String) throws(SubmissionError) -> String {
+        let value = try fields.string(field, maxBytes: 255)
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-_:[]%"))
+        guard !value.hasPrefix("-"), value.unicodeScalars.allSatisfy({ allowed.contains($0) && $0.isASCII }) else {
+            throw .invalidValue(type: fields.context, field: field,
+                                reason: "is not a host name or address (letters, digits, '.', '-', ':' only; no leading '-')")
+        }
+        return value
+    }
+
+    static func user(_ fields: SubmissionFields, _ field: String) throws(SubmissionError) -> String? {
+        guard let value = try fields.optionalString(field, maxBytes: 64) else { return nil }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
+        guard !value.hasPrefix("-"), value.unicodeScalars.allSatisfy({ allowed.contains($0) && $0.isASCII }) else {
+            throw .invalidValue(type: fields.context, field: field, reason: "is not a user name (letters, digits, '.', '_', '-')")
+        }
+        return value
+    }
+
+    static func readableFile(_ fields: SubmissionFields, _ field: String) throws(SubmissionError) -> String {
+        let path = try fields.path(field)
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw .invalidValue(type: fields.context, field: field, reason: "is \(path), which does not exist or is not readable")
+        }
+        return path
+    }
+}

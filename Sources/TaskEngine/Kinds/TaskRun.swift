@@ -1,0 +1,74 @@
+import Foundation
+import NixLog
+import Synchronization
+
+/// What a running task's plan may do: run processes in order, spawn and await child tasks, report progress.
+///
+/// Every step checks for cancellation first, so a cancelled plan stops at its next step.
+public final class TaskRun: Sendable {
+    public let taskID: UUID
+    /// The environment every process of this task starts from (PATH, HOME, NIX_CONFIG, ...).
+    public let baseEnvironment: [String: String]
+    let engine: TaskEngine
+    let store: TaskStore
+    let signaller: ProcessGroupSignaller
+    let grace: Duration
+    private let nextProcessIndex = Mutex(0)
+
+    init(taskID: UUID, baseEnvironment: [String: String], engine: TaskEngine, store: TaskStore,
+         signaller: ProcessGroupSignaller, grace: Duration) {
+        self.taskID = taskID
+        self.baseEnvironment = baseEnvironment
+        self.engine = engine
+        self.store = store
+        self.signaller = signaller
+        self.grace = grace
+    }
+
+    /// Whether the task was cancelled; plans check this between steps they run themselves.
+    public var isCancelled: Bool { signaller.isStopping }
+
+    /// Runs one process to its end and returns how it ended (a non-zero exit is not an error here).
+    public func run(_ spec: ProcessSpec) async throws -> ProcessOutcome {
+        if isCancelled { throw TaskCancelled() }
+        let index = nextProcessIndex.withLock { value -> Int in
+            defer { value += 1 }
+            return value
+        }
+        let engine = self.engine, taskID = self.taskID
+        let runner = ProcessRunner(store: store, taskID: taskID, index: index, signaller: signaller, grace: grace,
+                                   onOutput: { Task { await engine.outputAppended(taskID) } })
+        await engine.processStarted(taskID)
+        let outcome = try await runner.run(spec)
+        if isCancelled { throw TaskCancelled() }
+        return outcome
+    }
+
+    /// Runs a process and fails the task, naming the step and Nix's first error, unless it succeeded.
+    @discardableResult
+    public func runRequiringSuccess(_ spec: ProcessSpec) async throws -> ProcessOutcome {
+        let outcome = try await run(spec)
+        guard outcome.succeeded else {
+            var reason = "\(spec.stepName) failed: \(spec.program.split(separator: "/").last.map(String.init) ?? spec.program) \(outcome.endDescription)"
+            if let error = outcome.nixState.flatMap(NixStateSnapshot.firstError) { reason += ": \(error)" }
+            throw TaskFailure(reason)
+        }
+        return outcome
+    }
+
+    /// Stores the children (all or none), lets the engine schedule them, and waits until every one has ended.
+    /// Returns their final records in the order given.
+    public func runChildren(_ submissions: [ValidatedSubmission]) async throws -> [TaskRecord] {
+        if isCancelled { throw TaskCancelled() }
+        let records = try await engine.spawnChildren(of: taskID, submissions)
+        await engine.waitForChildren(of: taskID)
+        return try records.map { try store.task($0.id) ?? $0 }
+    }
+
+    /// A short line for task lists (e.g. "evaluating", "copying closure").
+    public func setProgress(_ text: String?) {
+        try? store.setProgress(taskID, text)
+        let engine = self.engine, taskID = self.taskID
+        Task { await engine.outputAppended(taskID) }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One task as the store keeps it: what was submitted, where it is in its life cycle, and how it relates to others.
+public struct TaskRecord: Sendable, Equatable, Identifiable {
+    public var id: UUID
+    /// The submission's `type`, e.g. `build_project_task`.
+    public var type: String
+    /// The submission JSON exactly as validated (canonical, sorted keys). May hold secrets: show `redactedSubmission`.
+    public var submission: String
+    /// The submission with every secret field replaced by `<redacted>`; what people and logs may see.
+    public var redactedSubmission: String
+    /// The name Thymis shows, e.g. "Build Project" or "Deploy to kiosk-1".
+    public var displayName: String
+    /// The device, configuration or project the task works on, when there is one.
+    public var target: String?
+    public var state: TaskState
+    public var failureReason: String?
+    /// Set when the task was cancelled (its state is then `failed`, reason "cancelled...").
+    public var cancelled: Bool
+    public var submittedAt: Date
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var parentID: UUID?
+    public var retryOf: UUID?
+    /// The pool whose slot the task needs, or nil for parents (they take no slot).
+    public var pool: String?
+    /// A one-line progress summary for lists (e.g. "builds 3/7"), updated while the task runs.
+    public var progress: String?
+
+    public init(
+        id: UUID, type: String, submission: String, redactedSubmission: String, displayName: String,
+        target: String?, state: TaskState, failureReason: String? = nil, cancelled: Bool = false,
+        submittedAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, parentID: UUID? = nil,
+        retryOf: UUID? = nil, pool: String?, progress: String? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.submission = submission
+        self.redactedSubmission = redactedSubmission
+        self.displayName = displayName
+        self.target = target
+        self.state = state
+        self.failureReason = failureReason
+        self.cancelled = cancelled
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.parentID = parentID
+        self.retryOf = retryOf
+        self.pool = pool
+        self.progress = progress
+    }
+
+    public var displayState: TaskDisplayState {
+        switch state {
+        case .pending: return .pending
+        case .running: return .running
+        case .completed: return .completed
+        case .failed: return cancelled ? .cancelled : .failed
+        }
+    }
+
+    /// Time spent running so far (or in all, once ended); nil before it starts.
+    public func duration(now: Date = Date()) -> TimeInterval? {
+        guard let startedAt else { return nil }
+        return (endedAt ?? now).timeIntervalSince(startedAt)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import NixLog
+
+/// What the engine keeps of NixLog's state: a JSON snapshot in the process row, a progress line for
+/// lists, and the first error for failure reasons.
+public enum NixStateSnapshot {
+    public static func encode(_ state: NixProcessState) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(state) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String?) -> NixProcessState? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(NixProcessState.self, from: Data(text.utf8))
+    }
+
+    /// "builds 3/7, 1 running" or the current phase of a running build, as Nix reports it.
+    public static func progressLine(_ state: NixProcessState) -> String? {
+        var parts: [String] = []
+        let builds = state.builds
+        if builds.expected > 0 || builds.done > 0 {
+            var text = "builds \(builds.done)/\(max(builds.expected, builds.done))"
+            if builds.running > 0 { text += ", \(builds.running) running" }
+            if builds.failed > 0 { text += ", \(builds.failed) failed" }
+            parts.append(text)
+        }
+        let copies = state.copies
+        if copies.expected > 0 { parts.append("copies \(copies.done)/\(copies.expected)") }
+        if let active = state.derivations.last(where: { $0.status == .building }) {
+            if let phase = active.phase { parts.append("\(active.name): \(phase)") }
+            else if let line = active.lastLine { parts.append("\(active.name): \(line)") }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
+    }
+
+    /// The first structured Nix error (else the first error-level message), one line, for a failure reason.
+    public static func firstError(_ state: NixProcessState) -> String? {
+        if let error = state.errors.kept.first {
+            var location = ""
+            if let file = error.file {
+                location = " (at \(file)\(error.line.map { ":\($0)" } ?? "")\(error.column.map { ":\($0)" } ?? ""))"
+            }
+            return oneLine(error.rawMessage.isEmpty ? error.message : error.rawMessage) + location
+        }
+        return state.messages(at: .error).kept.first.map(oneLine)
+    }
+
+    static func oneLine(_ text: String) -> String {
+        let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        return joined.count > 300 ? String(joined.prefix(300)) + "…" : joined
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import NixLog
+
+/// Turns a process' raw output into stored chunks: batches appends (every 50 ms or 1 MiB),
+/// routes stderr through NixLog for `nix` processes, and keeps only bounded summaries in memory.
+///
+/// `@unchecked Sendable`: it is used only on its pump's thread while the process runs, and read by
+/// the runner after the pump has finished (the pump's completion lock orders the two).
+final class OutputRecorder: @unchecked Sendable {
+    private let store: TaskStore
+    private let taskID: UUID
+    private let processIndex: Int
+    private let captureLimit: Int
+    private let onBatch: @Sendable () -> Void
+
+    private var stdout = StreamBuffer(name: .stdout)
+    private var stderr = StreamBuffer(name: .stderr)
+    private var buildLogs: [String: StreamBuffer] = [:]
+    private var nixDecoder: NixLogDecoder?
+    private var lastFlush = ContinuousClock.now
+    private var lastNixSnapshot = ContinuousClock.now
+    private var nixStateChanged = false
+
+    private(set) var capturedStdout: [UInt8] = []
+    private(set) var stdoutTruncated = false
+    /// The first error that stopped output from being stored (e.g. a full disk); later batches are dropped and counted.
+    private(set) var storeError: Error?
+
+    static let flushInterval = Duration.milliseconds(50)
+    static let flushBytes = 1 << 20
+    static let nixSnapshotInterval = Duration.milliseconds(250)
+
+    init(store: TaskStore, taskID: UUID, processIndex: Int, parsesNixLog: Bool, captureLimit: Int,
+         onBatch: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.taskID = taskID
+        self.processIndex = processIndex
+        self.captureLimit = captureLimit
+        self.onBatch = onBatch
+        self.nixDecoder = parsesNixLog ? NixLogDecoder() : nil
+    }
+
+    var nixState: NixProcessState? { nixDecoder?.state }
+
+    func receive(_ stream: OutputPump.Stream, _ bytes: UnsafeRawBufferPointer) {
+        switch stream {
+        case .stdout:
+            if capturedStdout.count < captureLimit {
+                let take = min(captureLimit - capturedStdout.count, bytes.count)
+                capturedStdout.append(contentsOf: bytes[0..<take])
+                if take < bytes.count { stdoutTruncated = true }
+            } else if captureLimit > 0 {
+                stdoutTruncated = true
+            }
+            stdout.append(bytes)
+        case .stderr:
+            if nixDecoder != nil {
+                nixDecoder!.feed(bytes) { output in route(output) }
+                nixStateChanged = true
+            } else {
+                stderr.append(bytes)
+            }
+        }
+        if pendingBytes >= Self.flushBytes { flush(final: false) }
+    }
+
+    func tick() {
+        if ContinuousClock.now - lastFlush >= Self.flushInterval { flush(final: false) }
+    }
+
+    func finish() {
+        if nixDecoder != nil {
+            nixDecoder!.finish { output in route(output) }
+            nixStateChanged = true
+        }
+        flush(final: true)
+    }
+
+    private func route(_ output: NixLogOutput) {
+        switch output {
+        case .plainLine(let line):
+            stderr.appendLine(line)
+        case .buildLogLine(let derivation, let text):
+            let key = derivation ?? ""
+            if buildLogs[key] == nil { buildLogs[key] = StreamBuffer(name: .buildLog(derivation)) }
+            buildLogs[key]!.appendLine(text.utf8)
+        }
+    }
+
+    private var pendingBytes: Int {
+        stdout.byteCount + stderr.byteCount + buildLogs.values.reduce(0) { $0 + $1.byteCount }
+    }
+
+    private func flush(final: Bool) {
+        let now = ContinuousClock.now
+        lastFlush = now
+        var chunks: [OutputChunk] = []
+        if let chunk = stdout.takeChunk(final: final) { chunks.append(chunk) }
+        if let chunk = stderr.takeChunk(final: final) { chunks.append(chunk) }
+        for key in buildLogs.keys {
+            if let chunk = buildLogs[key]!.takeChunk(final: final) { chunks.append(chunk) }
+        }
+        var nixJSON: String?
+        var progress: String?
+        if let state = nixDecoder?.state, nixStateChanged, final || now - lastNixSnapshot >= Self.nixSnapshotInterval {
+            nixJSON = NixStateSnapshot.encode(state)
+            progress = NixStateSnapshot.progressLine(state)
+            lastNixSnapshot = now
+            nixStateChanged = false
+        }
+        guard !chunks.isEmpty || nixJSON != nil else { return }
+        guard storeError == nil else { return }
+        var counters = OutputCounters()
+        counters.stdoutBytes = stdout.totalBytes
+        counters.stdoutLines = stdout.lineCount
+        counters.stderrBytes = stderr.totalBytes
+        counters.stderrLines = stderr.lineCount
+        do {
+            try store.appendOutput(task: taskID, processIndex: processIndex, chunks: chunks, counters: counters,
+                                   nixStateJSON: nixJSON, progress: progress)
+        } catch {
+            storeError = error
+        }
+        onBatch()
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import NixLog
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs one process of a task: records it, starts it in a session of its own with stdin /dev/null,
+/// pumps its output into the store, and makes sure nothing it started outlives it.
+struct ProcessRunner: Sendable {
+    let store: TaskStore
+    let taskID: UUID
+    let index: Int
+    let signaller: ProcessGroupSignaller
+    let grace: Duration
+    let onOutput: @Sendable () -> Void
+
+    func run(_ spec: ProcessSpec) async throws -> ProcessOutcome {
+        let program = Self.resolve(spec.program, path: spec.environment["PATH"])
+        var record = ProcessRecord(taskID: taskID, index: index, program: program ?? spec.program,
+                                   arguments: spec.arguments, environment: spec.redactedEnvironment,
+                                   workingDirectory: spec.workingDirectory)
+        try store.insertProcess(record)
+        var outcome = ProcessOutcome(index: index, capturedStdout: [], stdoutTruncated: false)
+
+        if let problem = Self.spawnProblem(program: program, spec: spec) {
+            outcome.spawnError = problem
+            record.spawnError = problem
+            try store.markProcessEnded(task: taskID, index: index, exitCode: nil, signal: nil, spawnError: problem, at: Date())
+            return outcome
+        }
+
+        var stdoutPipe: [Int32] = [-1, -1]
+        var stderrPipe: [Int32] = [-1, -1]
+        guard systemPipe2(&stdoutPipe, O_CLOEXEC) == 0, systemPipe2(&stderrPipe, O_CLOEXEC) == 0 else {
+            let problem = "cannot create pipes: \(String(cString: strerror(errno)))"
+            for fd in stdoutPipe + stderrPipe where fd >= 0 { close(fd) }
+            try store.markProcessEnded(task: taskID, index: index, exitCode: nil, signal: nil, spawnError: problem, at: Date())
+            outcome.spawnError = problem
+            return outcome
+        }
+
+        let recorder = OutputRecorder(store: store, taskID: taskID, processIndex: index, parsesNixLog: spec.parsesNixLog,
+                                      captureLimit: spec.stdoutCaptureLimit, onBatch: onOutput)
+        let pump = OutputPump(stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
+        pump.start(receive: { stream, bytes in recorder.receive(stream, bytes) },
+                   tick: { recorder.tick() },
+                   finish: { recorder.finish() })
+
+        var options = PlatformOptions()
+        // A session of its own: no controlling terminal for ssh/sudo prompts, and one group to signal.
+        options.createSession = true
+        // Only reached if the Swift task running this is cancelled; the engine normally stops groups itself.
+        options.teardownSequence = [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: grace)]
+        let environment = Environment.custom(spec.environment.map { Array("\($0.key)=\($0.value)".utf8) })
+        let store = self.store, taskID = self.taskID, index = self.index, signaller = self.signaller, grace = self.grace
+        var groupID: Int32?
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(program!)),
+                arguments: Arguments(spec.arguments),
+                environment: environment,
+                workingDirectory: spec.workingDirectory.map { FilePath($0) },
+                platformOptions: options,
+                input: .none,
+                output: .fileDescriptor(FileDescriptor(rawValue: stdoutPipe[1]), closeAfterSpawningProcess: true),
+                error: .fileDescriptor(FileDescriptor(rawValue: stderrPipe[1]), closeAfterSpawningProcess: true)
+            ) { execution -> Int32 in
+                let pid = execution.processIdentifier.value
+                try? store.markProcessStarted(task: taskID, index: index, pid: pid,
+                                              startTicks: ProcessTable.startTicks(of: pid), at: Date())
+                signaller.attach(pgid: pid, grace: grace)
+                return pid
+            }
+            groupID = result.closureResult
+            switch result.terminationStatus {
+            case .exited(let code): outcome.exitCode = code
+            case .signaled(let signal): outcome.signal = signal
+            }
+        } catch {
+            outcome.spawnError = "\(error)"
+        }
+        signaller.detach()
+        // The leader is gone; anything left in its group (a daemonised grandchild) goes too, so nothing outlives the task.
+        if let groupID, groupID > 1 { kill(-groupID, SIGKILL) }
+        // Whatever still holds a pipe now escaped the group (e.g. a setsid'd grandchild): stop waiting for it.
+        if !(await pump.waitUntilFinished(timeout: .seconds(3))) {
+            pump.abort()
+        }
+        await pump.waitUntilFinished()
+
+        outcome.capturedStdout = recorder.capturedStdout
+        outcome.stdoutTruncated = recorder.stdoutTruncated
+        outcome.nixState = recorder.nixState
+        try store.markProcessEnded(task: taskID, index: index, exitCode: outcome.exitCode, signal: outcome.signal,
+                                   spawnError: outcome.spawnError, at: Date())
+        if let storeError = recorder.storeError { throw storeError }
+        return outcome
+    }
+
+    /// The absolute path of `program`, looked up in `path` when it has no slash.
+    static func resolve(_ program: String, path: String?) -> String? {
+        if program.contains("/") { return program }
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// Why the process cannot start, checked before spawning so the reason is one a person understands.
+    static func spawnProblem(program: String?, spec: ProcessSpec) -> String? {
+        guard let program else {
+            return "program \"\(spec.program)\" was not found in PATH (\(spec.environment["PATH"] ?? "unset")); install it or fix PATH"
+        }
+        if access(program, X_OK) != 0 { return "program \(program) does not exist or is not executable" }
+        if let directory = spec.workingDirectory {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                return "working directory \(directory) does not exist"
+            }
+        }
+        return nil
+    }
+}
+
+/// Glibc's pipe2, which Swift's Glibc module does not export: the pipe must be close-on-exec from
+/// the start, or a process spawned concurrently by another task could inherit it and hold it open.
+@_silgen_name("pipe2")
+private func systemPipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Where a state directory lives and the files in it, created private to the user (0700).
+public struct StateDirectory: Sendable {
+    public let path: String
+
+    /// `--state-dir`, else `$THYMIS_TASKS_STATE_DIR`, else `$XDG_STATE_HOME/thymis-tasks`, else `~/.local/state/thymis-tasks`.
+    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> StateDirectory {
+        if let explicit, !explicit.isEmpty { return StateDirectory(path: absolute(explicit)) }
+        if let fromEnv = environment["THYMIS_TASKS_STATE_DIR"], !fromEnv.isEmpty { return StateDirectory(path: absolute(fromEnv)) }
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return StateDirectory(path: absolute(xdg) + "/thymis-tasks") }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return StateDirectory(path: home + "/.local/state/thymis-tasks")
+    }
+
+    public init(path: String) { self.path = path }
+
+    public var databasePath: String { path + "/tasks.sqlite" }
+    public var lockPath: String { path + "/engine.lock" }
+    public var logPath: String { path + "/thymis-tasks.log" }
+
+    /// Creates the directory (and parents) with mode 0700; an existing one is left as it is.
+    public func create() throws(StoreError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if !isDirectory.boolValue { throw .cannotCreateDirectory(path: path, reason: "a file of that name exists") }
+            if access(path, W_OK | X_OK) != 0 { throw .cannotCreateDirectory(path: path, reason: "it is not writable") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .cannotCreateDirectory(path: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    private static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+}

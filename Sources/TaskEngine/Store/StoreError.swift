@@ -1,0 +1,23 @@
+/// Why the store could not be opened or written; each case says what to do about it.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case cannotCreateDirectory(path: String, reason: String)
+    case cannotOpen(path: String, reason: String)
+    case writeFailed(path: String, reason: String)
+    case notFound(String)
+    case ambiguous(prefix: String, matches: [String])
+
+    public var description: String {
+        switch self {
+        case .cannotCreateDirectory(let path, let reason):
+            return "cannot create the state directory \(path): \(reason); choose another with --state-dir or THYMIS_TASKS_STATE_DIR"
+        case .cannotOpen(let path, let reason):
+            return "cannot open the task database \(path): \(reason); if it is damaged, move it away and start again (nothing else is kept there)"
+        case .writeFailed(let path, let reason):
+            return "cannot write to the task database \(path): \(reason); check free space and permissions"
+        case .notFound(let id):
+            return "no task matches \"\(id)\"; `thymis-tasks list` shows the task ids"
+        case .ambiguous(let prefix, let matches):
+            return "\"\(prefix)\" matches \(matches.count) tasks (\(matches.prefix(5).joined(separator: ", "))\(matches.count > 5 ? ", ..." : "")); give more of the id"
+        }
+    }
+}

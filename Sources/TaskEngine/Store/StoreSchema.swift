@@ -1,0 +1,81 @@
+import GRDB
+
+/// The database schema, as migrations from the first version on. Never edit a shipped migration: add one.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: tasks, processes, output, requests") { db in
+            try db.execute(sql: """
+                CREATE TABLE task (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    seq INTEGER NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    submission TEXT NOT NULL,
+                    redacted_submission TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    target TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('pending','running','completed','failed')),
+                    failure_reason TEXT,
+                    cancelled INTEGER NOT NULL DEFAULT 0,
+                    submitted_at REAL NOT NULL,
+                    started_at REAL,
+                    ended_at REAL,
+                    parent_id TEXT REFERENCES task(id),
+                    retry_of TEXT REFERENCES task(id),
+                    pool TEXT,
+                    progress TEXT
+                );
+                CREATE INDEX task_by_state ON task(state, seq);
+                CREATE INDEX task_by_parent ON task(parent_id, seq);
+
+                CREATE TABLE process (
+                    task_id TEXT NOT NULL REFERENCES task(id),
+                    idx INTEGER NOT NULL,
+                    program TEXT NOT NULL,
+                    arguments TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    working_directory TEXT,
+                    pid INTEGER,
+                    pid_start_ticks INTEGER,
+                    started_at REAL,
+                    ended_at REAL,
+                    exit_code INTEGER,
+                    signal INTEGER,
+                    spawn_error TEXT,
+                    stdout_bytes INTEGER NOT NULL DEFAULT 0,
+                    stderr_bytes INTEGER NOT NULL DEFAULT 0,
+                    stdout_lines INTEGER NOT NULL DEFAULT 0,
+                    stderr_lines INTEGER NOT NULL DEFAULT 0,
+                    nix_state TEXT,
+                    PRIMARY KEY (task_id, idx)
+                );
+                CREATE INDEX process_live ON process(ended_at) WHERE ended_at IS NULL;
+
+                -- Output is appended in chunks cut at line ends, never rewritten: cost stays linear.
+                CREATE TABLE output (
+                    id INTEGER PRIMARY KEY,
+                    task_id TEXT NOT NULL,
+                    process_idx INTEGER NOT NULL,
+                    stream TEXT NOT NULL,
+                    first_line INTEGER NOT NULL,
+                    newline_count INTEGER NOT NULL,
+                    bytes BLOB NOT NULL
+                );
+                CREATE INDEX output_by_line ON output(task_id, process_idx, stream, first_line);
+
+                -- Requests from processes that do not hold the engine lock (CLI, attached dashboards).
+                CREATE TABLE request (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('submit','cancel','retry')),
+                    payload TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','done','failed')),
+                    result TEXT,
+                    finished_at REAL
+                );
+                CREATE INDEX request_new ON request(status, id);
+                """)
+        }
+        return migrator
+    }
+}

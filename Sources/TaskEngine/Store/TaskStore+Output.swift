@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+
+/// A piece of one output stream, cut at a line end where possible; `firstLine` counts the newlines before it.
+public struct OutputChunk: Sendable {
+    public var stream: OutputStreamName
+    public var firstLine: Int64
+    public var newlineCount: Int64
+    public var bytes: [UInt8]
+}
+
+/// Running totals of a process' output, written with each batch so readers see progress.
+public struct OutputCounters: Sendable, Equatable {
+    public var stdoutBytes: Int64 = 0
+    public var stderrBytes: Int64 = 0
+    public var stdoutLines: Int64 = 0
+    public var stderrLines: Int64 = 0
+    public init() {}
+}
+
+/// Appending output in batches and reading it back by chunk or by line range.
+extension TaskStore {
+    /// Appends one batch of chunks with the process' counters (and Nix summary) in a single transaction.
+    public func appendOutput(task: UUID, processIndex: Int, chunks: [OutputChunk], counters: OutputCounters,
+                             nixStateJSON: String?, progress: String?) throws {
+        try write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, bytes) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for chunk in chunks where !chunk.bytes.isEmpty {
+                try insert.execute(arguments: [task.uuidString, processIndex, chunk.stream.rawValue, chunk.firstLine,
+                                               chunk.newlineCount, Data(chunk.bytes)])
+            }
+            try db.execute(sql: """
+                UPDATE process SET stdout_bytes = ?, stderr_bytes = ?, stdout_lines = ?, stderr_lines = ?,
+                    nix_state = COALESCE(?, nix_state) WHERE task_id = ? AND idx = ?
+                """, arguments: [counters.stdoutBytes, counters.stderrBytes, counters.stdoutLines, counters.stderrLines,
+                                 nixStateJSON, task.uuidString, processIndex])
+            if let progress {
+                try db.execute(sql: "UPDATE task SET progress = ? WHERE id = ?", arguments: [progress, task.uuidString])
+            }
+        }
+    }
+
+    /// The streams a task has output in, per process, in the order they first appeared.
+    public func outputStreams(task: UUID) throws -> [(processIndex: Int, stream: OutputStreamName)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT process_idx, stream, MIN(id) AS first FROM output WHERE task_id = ?
+                GROUP BY process_idx, stream ORDER BY first
+                """, arguments: [task.uuidString]).map { (processIndex: $0["process_idx"], stream: OutputStreamName($0["stream"])) }
+        }
+    }
+
+    /// Chunks of one stream after chunk `afterID`, in order, at most `limit`; for copying a whole log or following it.
+    public func outputChunks(task: UUID, processIndex: Int, stream: OutputStreamName, afterID: Int64 = 0,
+                             limit: Int = 64) throws -> [(id: Int64, bytes: [UInt8])] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, bytes FROM output WHERE task_id = ? AND process_idx = ? AND stream = ? AND id > ?
+                ORDER BY id LIMIT ?
+                """, arguments: [task.uuidString, processIndex, stream.rawValue, afterID, limit])
+                .map { (id: $0["id"], bytes: [UInt8]($0["bytes"] as Data)) }
+        }
+    }
+
+    /// Lines `range` of a stream (0-based, without their newlines); reads only the chunks that hold them.
+    public func lines(task: UUID, processIndex: Int, stream: OutputStreamName, range: Range<Int64>) throws -> [[UInt8]] {
+        guard !range.isEmpty else { return [] }
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT first_line, bytes FROM output
+                WHERE task_id = ? AND process_idx = ? AND stream = ? AND first_line < ? AND first_line + newline_count >= ?
+                ORDER BY id
+                """, arguments: [task.uuidString, processIndex, stream.rawValue, range.upperBound, range.lowerBound])
+        }
+        guard let first = rows.first else { return [] }
+        var line: Int64 = first["first_line"]
+        var result: [[UInt8]] = []
+        var current: [UInt8] = []
+        for row in rows {
+            let data: Data = row["bytes"]
+            data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                let bytes = buffer.bindMemory(to: UInt8.self)
+                var start = 0
+                while start < bytes.count {
+                    if let newline = bytes[start...].firstIndex(of: 10) {
+                        if line >= range.lowerBound && line < range.upperBound {
+                            current.append(contentsOf: bytes[start..<newline])
+                            result.append(current)
+                        }
+                        current.removeAll(keepingCapacity: true)
+                        line += 1
+                        start = newline + 1
+                    } else {
+                        if line >= range.lowerBound && line < range.upperBound {
+                            current.append(contentsOf: bytes[start...])
+                        }
+                        start = bytes.count
+                    }
+                }
+            }
+            if line >= range.upperBound { break }
+        }
+        if !current.isEmpty && line >= range.lowerBound && line < range.upperBound { result.append(current) }
+        return result
+    }
+}

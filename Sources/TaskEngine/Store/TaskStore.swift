@@ -1,0 +1,192 @@
+import Foundation
+import GRDB
+
+/// The single source of truth: every task, process and byte of output, in one SQLite file (WAL).
+///
+/// All calls are synchronous GRDB calls: they never throw `CancellationError`, so a final state is
+/// recorded even while the Swift task that records it is being cancelled.
+public final class TaskStore: Sendable {
+    public let path: String
+    let database: DatabasePool
+
+    /// Opens (creating if needed, mode 0600) and migrates the database of a state directory.
+    public convenience init(directory: StateDirectory) throws {
+        try directory.create()
+        try self.init(path: directory.databasePath)
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0 { throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+            close(fd)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "thymis-tasks"
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a commit is durable against a crash of this process, fsync happens at checkpoints.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+            try StoreSchema.migrator.migrate(database)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: Self.describe(error))
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    static func describe(_ error: DatabaseError) -> String {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return "the file is not a valid task database (damaged or foreign)"
+        case .SQLITE_FULL: return "the disk is full"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "the database is locked by another process for too long"
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return "permission denied or read-only file system"
+        case .SQLITE_IOERR: return "an I/O error (\(error.message ?? "no detail"))"
+        default: return error.message ?? "\(error.resultCode)"
+        }
+    }
+
+    /// Runs a write transaction, turning SQLite's errors into a `StoreError` that says what to do.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError.writeFailed(path: path, reason: Self.describe(error))
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: Self.describe(error))
+        }
+    }
+
+    // MARK: - Tasks
+
+    /// Inserts new tasks in one transaction: either all of them are stored or none.
+    public func insert(_ records: [TaskRecord]) throws {
+        try write { db in
+            var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM task") ?? 0
+            for record in records {
+                seq += 1
+                try db.execute(sql: """
+                    INSERT INTO task (id, seq, type, submission, redacted_submission, display_name, target, state,
+                        failure_reason, cancelled, submitted_at, started_at, ended_at, parent_id, retry_of, pool, progress)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
+                        record.id.uuidString, seq, record.type, record.submission, record.redactedSubmission,
+                        record.displayName, record.target, record.state.rawValue, record.failureReason,
+                        record.cancelled, record.submittedAt.timeIntervalSince1970,
+                        record.startedAt?.timeIntervalSince1970, record.endedAt?.timeIntervalSince1970,
+                        record.parentID?.uuidString, record.retryOf?.uuidString, record.pool, record.progress,
+                    ])
+            }
+        }
+    }
+
+    public func task(_ id: UUID) throws -> TaskRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM task WHERE id = ?", arguments: [id.uuidString]).map(Self.taskRecord)
+        }
+    }
+
+    /// Finds a task by its full id or a unique prefix of it (case-insensitive).
+    public func resolve(_ idOrPrefix: String) throws -> TaskRecord {
+        let needle = idOrPrefix.uppercased()
+        let allowed = Set("0123456789ABCDEF-")
+        guard !needle.isEmpty, needle.count <= 36, needle.allSatisfy({ allowed.contains($0) }) else {
+            throw StoreError.notFound(idOrPrefix)
+        }
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM task WHERE id LIKE ? ORDER BY seq LIMIT 6", arguments: [needle + "%"])
+        }
+        if rows.isEmpty { throw StoreError.notFound(idOrPrefix) }
+        if rows.count > 1 { throw StoreError.ambiguous(prefix: idOrPrefix, matches: rows.map { $0["id"] as String }) }
+        return Self.taskRecord(rows[0])
+    }
+
+    /// Tasks newest first, filtered by state, type and parent.
+    public func tasks(states: [TaskState]? = nil, type: String? = nil, parent: UUID?? = nil,
+                      limit: Int? = nil, newestFirst: Bool = true) throws -> [TaskRecord] {
+        var clauses: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        if let states {
+            clauses.append("state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+            arguments += states.map { $0.rawValue }
+        }
+        if let type { clauses.append("type = ?"); arguments.append(type) }
+        if let parent {
+            if let parent { clauses.append("parent_id = ?"); arguments.append(parent.uuidString) }
+            else { clauses.append("parent_id IS NULL") }
+        }
+        var sql = "SELECT * FROM task"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += newestFirst ? " ORDER BY seq DESC" : " ORDER BY seq ASC"
+        if let limit { sql += " LIMIT \(max(0, limit))" }
+        let finalSQL = sql
+        return try read { db in
+            try Row.fetchAll(db, sql: finalSQL, arguments: StatementArguments(arguments)).map(Self.taskRecord)
+        }
+    }
+
+    public func children(of parent: UUID) throws -> [TaskRecord] {
+        try tasks(parent: .some(parent), newestFirst: false)
+    }
+
+    public func stateCounts() throws -> [TaskDisplayState: Int] {
+        try read { db in
+            var counts: [TaskDisplayState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, cancelled, COUNT(*) AS n FROM task GROUP BY state, cancelled") {
+                let state = TaskState(rawValue: row["state"]) ?? .failed
+                let cancelled: Bool = row["cancelled"]
+                let display: TaskDisplayState = state == .failed && cancelled ? .cancelled : TaskDisplayState(rawValue: state.rawValue) ?? .failed
+                counts[display, default: 0] += row["n"] as Int
+            }
+            return counts
+        }
+    }
+
+    public func markStarted(_ id: UUID, at date: Date) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE task SET state = 'running', started_at = ? WHERE id = ? AND state = 'pending'",
+                           arguments: [date.timeIntervalSince1970, id.uuidString])
+        }
+    }
+
+    /// Records a final state. Only a task that has not ended yet changes; returns whether it did.
+    @discardableResult
+    public func markEnded(_ id: UUID, state: TaskState, reason: String?, cancelled: Bool, at date: Date) throws -> Bool {
+        precondition(state.isFinal)
+        return try write { db in
+            try db.execute(sql: """
+                UPDATE task SET state = ?, failure_reason = ?, cancelled = ?, ended_at = ?
+                WHERE id = ? AND state IN ('pending', 'running')
+                """, arguments: [state.rawValue, reason, cancelled, date.timeIntervalSince1970, id.uuidString])
+            return db.changesCount > 0
+        }
+    }
+
+    public func setProgress(_ id: UUID, _ text: String?) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE task SET progress = ? WHERE id = ?", arguments: [text, id.uuidString])
+        }
+    }
+
+    static func taskRecord(_ row: Row) -> TaskRecord {
+        func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
+        func uuid(_ column: String) -> UUID? { (row[column] as String?).flatMap(UUID.init(uuidString:)) }
+        return TaskRecord(
+            id: uuid("id") ?? UUID(), type: row["type"], submission: row["submission"],
+            redactedSubmission: row["redacted_submission"], displayName: row["display_name"], target: row["target"],
+            state: TaskState(rawValue: row["state"]) ?? .failed, failureReason: row["failure_reason"],
+            cancelled: row["cancelled"], submittedAt: date("submitted_at") ?? Date(timeIntervalSince1970: 0),
+            startedAt: date("started_at"), endedAt: date("ended_at"), parentID: uuid("parent_id"),
+            retryOf: uuid("retry_of"), pool: row["pool"], progress: row["progress"])
+    }
+}

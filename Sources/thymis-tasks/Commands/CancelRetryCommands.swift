@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import TaskEngine
+
+/// `cancel ID`: stop a task (and its children); it ends as failed with reason "cancelled".
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a pending or running task and its children.",
+        discussion: "Running processes get SIGTERM, a grace period, then SIGKILL. Cancelling a finished task changes nothing (exit 1).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The task id or a unique prefix of it.") var id: String
+
+    func run() async throws {
+        let store = try global.openStore()
+        let record: TaskRecord
+        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        if record.state.isFinal {
+            throw CLIError("task \(record.id.uuidString.lowercased()) is already \(record.displayState.rawValue); nothing to cancel",
+                           code: ExitCodes.taskFailed)
+        }
+        let session = EngineSession(options: global, store: store)
+        let message = try await session.perform(.cancel, payload: record.id.uuidString) { lock in
+            // No engine runs: record the cancel directly (after recovering what a dead engine left).
+            let engine = try session.makeEngine()
+            do {
+                try await engine.start(runsTasks: false, watchRequests: false)
+                return try await engine.cancel(record.id).message
+            } catch { throw CLIError(error) }
+        }
+        print("\(record.id.uuidString.lowercased()): \(message)")
+        if message != CancelResult.cancelled.message { throw ExitCode(ExitCodes.taskFailed) }
+    }
+}
+
+/// `retry ID`: a new task with the same submission, linked by retry_of.
+struct RetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Submit a finished task again; the new task records which one it retries.",
+        discussion: "When no engine runs, the retry is queued and runs when an engine starts (dashboard, serve or the next submit).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The task id or a unique prefix of it.") var id: String
+    @Flag(help: "Print the new task record as JSON instead of its id.") var json = false
+
+    func run() async throws {
+        let store = try global.openStore()
+        let record: TaskRecord
+        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let session = EngineSession(options: global, store: store)
+        var queuedOnly = false
+        let newID = try await session.perform(.retry, payload: record.id.uuidString) { lock in
+            let engine = try session.makeEngine()
+            do {
+                try await engine.start(runsTasks: false, watchRequests: false)
+                queuedOnly = true
+                return try await engine.retry(record.id).id.uuidString
+            } catch { throw CLIError(error) }
+        }
+        guard let uuid = UUID(uuidString: newID), let created = try store.task(uuid) else {
+            throw CLIError("the engine answered \"\(newID)\" instead of a task id", code: ExitCodes.engine)
+        }
+        print(json ? try TaskJSON.render(created, store: store, detailed: false) : created.id.uuidString.lowercased())
+        if queuedOnly {
+            FileHandle.standardError.write(Data("thymis-tasks: no engine is running; the retry is queued and runs when one starts (thymis-tasks serve, the dashboard, or the next submit)\n".utf8))
+        }
+    }
+}

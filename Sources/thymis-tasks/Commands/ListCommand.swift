@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import TaskEngine
+
+/// `list`: tasks newest first, children under their parents.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only tasks in this state: pending, running, completed, failed or cancelled.") var state: String?
+    @Option(help: "Only tasks of this type, e.g. build_project_task.") var type: String?
+    @Option(help: "At most this many tasks.") var limit: Int = 50
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        guard limit > 0 else { throw CLIError("--limit must be at least 1", code: ExitCodes.usage) }
+        var states: [TaskState]?
+        var onlyCancelled: Bool?
+        if let state {
+            switch state {
+            case "cancelled": states = [.failed]; onlyCancelled = true
+            case "failed": states = [.failed]; onlyCancelled = false
+            default:
+                guard let parsed = TaskState(rawValue: state) else {
+                    throw CLIError("--state \(state) is not one of pending, running, completed, failed, cancelled", code: ExitCodes.usage)
+                }
+                states = [parsed]
+            }
+        }
+        if let type, !TaskKindRegistry.standard.types.contains(type) {
+            throw CLIError("--type \(type) is not a task type; use one of \(TaskKindRegistry.standard.types.joined(separator: ", "))",
+                           code: ExitCodes.usage)
+        }
+        let store = try global.openStore()
+        let filtered = states != nil || type != nil
+        var records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), limit: limit)
+        if let onlyCancelled { records = records.filter { $0.cancelled == onlyCancelled } }
+        if json {
+            print(try TaskJSON.renderList(records, store: store))
+            return
+        }
+        if records.isEmpty {
+            print(filtered ? "no task matches" : "no tasks yet; submit one with `thymis-tasks submit --help`")
+            return
+        }
+        print(TaskText.listHeader)
+        for record in records {
+            print(TaskText.listLine(record))
+            if !filtered {
+                for child in try store.children(of: record.id) { print(TaskText.listLine(child, indent: 1)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import TaskEngine
+
+/// `logs ID`: a task's output as stored, optionally following it live.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Print a task's output: stdout to stdout, stderr to stderr, process by process.",
+        discussion: """
+            --stream build prints Nix's build log lines (per derivation). On a terminal, control \
+            characters and escape sequences from the output are shown visibly; --raw prints the bytes as stored.
+            """)
+
+    enum StreamChoice: String, ExpressibleByArgument, CaseIterable { case stdout, stderr, build }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The task id or a unique prefix of it.") var id: String
+    @Option(help: "Only the process with this index (0-based, see `show`).") var process: Int?
+    @Option(help: "Only this stream: stdout, stderr or build.") var stream: StreamChoice?
+    @Flag(help: "Keep printing new output until the task ends.") var follow = false
+    @Flag(help: "Print the bytes exactly as stored, even on a terminal.") var raw = false
+
+    func run() async throws {
+        let store = try global.openStore()
+        let record: TaskRecord
+        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        if let process, process < 0 { throw CLIError("--process must be 0 or more", code: ExitCodes.usage) }
+        var printer = LogPrinter(sanitize: !raw)
+        var positions: [String: Int64] = [:]
+        while true {
+            let ended = try store.task(record.id)?.state.isFinal ?? true
+            try copyNewOutput(store: store, task: record.id, positions: &positions, printer: &printer)
+            if !follow || ended { break }
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        printer.finish()
+    }
+
+    private func copyNewOutput(store: TaskStore, task: UUID, positions: inout [String: Int64], printer: inout LogPrinter) throws {
+        for (index, name) in try store.outputStreams(task: task) {
+            if let process, process != index { continue }
+            switch stream {
+            case .stdout?: if name != .stdout { continue }
+            case .stderr?: if name != .stderr { continue }
+            case .build?: if !name.isBuildLog { continue }
+            case nil: if name.isBuildLog { continue }
+            }
+            let key = "\(index)/\(name.rawValue)"
+            while true {
+                let chunks = try store.outputChunks(task: task, processIndex: index, stream: name, afterID: positions[key] ?? 0)
+                if chunks.isEmpty { break }
+                for chunk in chunks { printer.write(chunk.bytes, toStderr: name == .stderr && stream == nil, key: key) }
+                positions[key] = chunks.last!.id
+            }
+        }
+    }
+}
+
+/// Writes stored output to stdout/stderr, sanitising whole lines when the destination is a terminal.
+struct LogPrinter {
+    let sanitize: Bool
+    private var partial: [String: [UInt8]] = [:]
+    private var partialTarget: [String: Bool] = [:]
+
+    init(sanitize: Bool) { self.sanitize = sanitize }
+
+    mutating func write(_ bytes: [UInt8], toStderr: Bool, key: String) {
+        let fd: Int32 = toStderr ? 2 : 1
+        guard sanitize && isatty(fd) == 1 else {
+            Self.writeAll(fd, bytes)
+            return
+        }
+        var pending = partial[key, default: []]
+        pending.append(contentsOf: bytes)
+        var out: [UInt8] = []
+        var start = 0
+        while let newline = pending[start...].firstIndex(of: 10) {
+            out.append(contentsOf: TerminalText.sanitizedPlainText(pending[start..<newline]).utf8)
+            out.append(10)
+            start = newline + 1
+        }
+        partial[key] = Array(pending[start...])
+        partialTarget[key] = toStderr
+        Self.writeAll(fd, out)
+    }
+
+    /// Prints unfinished last lines.
+    mutating func finish() {
+        for (key, bytes) in partial where !bytes.isEmpty {
+            let fd: Int32 = partialTarget[key] == true ? 2 : 1
+            Self.writeAll(fd, Array(TerminalText.sanitizedPlainText(bytes).utf8) + [10])
+        }
+        partial.removeAll()
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import TaskEngine
+
+/// Options shared by every form of `submit`.
+struct SubmitOptions: ParsableArguments {
+    @Flag(help: "Wait until the task has ended; exit 0 if it completed, 1 if it failed or was cancelled.")
+    var wait = false
+
+    @Flag(help: "Print the task record as JSON instead of its id.")
+    var json = false
+}
+
+/// `submit`: hand a task to the engine (starting one in this process when none runs).
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit a task: one of the forms below, or raw submission JSON with --file.",
+        discussion: """
+            Every field is checked before anything is stored. When no engine runs for the state \
+            directory, this process becomes the engine and keeps running until its queue is empty.
+            Submission JSON: see docs/submissions.md, e.g. {"type": "build_project_task", "project_path": "/srv/fleet"}.
+            """,
+        subcommands: [BuildProjectSubmit.self, UpdateFlakeSubmit.self, SSHCommandSubmit.self]
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var submit: SubmitOptions
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the submission JSON, or - for standard input.", valueName: "file"))
+    var file: String?
+
+    func run() async throws {
+        guard let file else {
+            throw CLIError("give a task form (build-project, update-flake, ssh-command) or --file FILE; see `thymis-tasks submit --help`",
+                           code: ExitCodes.usage)
+        }
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                throw CLIError("cannot read submission file \(file): it does not exist or is not readable", code: ExitCodes.badInput)
+            }
+            data = contents
+        }
+        guard data.count <= 4 << 20 else {
+            throw CLIError("submission file \(file) is \(data.count) bytes; a submission is at most 4 MiB", code: ExitCodes.badInput)
+        }
+        let validated: ValidatedSubmission
+        do { validated = try TaskKindRegistry.standard.validate(data) } catch { throw CLIError(error) }
+        try await Submitter(global: global, options: submit).submit(validated)
+    }
+}
+
+/// The shared path of every `submit` form: validate, hand over or run, report.
+struct Submitter {
+    let global: GlobalOptions
+    let options: SubmitOptions
+
+    func submit(_ submission: ValidatedSubmission) async throws {
+        let store = try global.openStore()
+        let session = EngineSession(options: global, store: store)
+        var localEngine: TaskEngine?
+        let idText = try await session.perform(.submit, payload: submission.text) { lock in
+            let engine = try session.makeEngine()
+            try await engine.start()
+            localEngine = engine
+            FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(global.directory.path); running tasks in this process until the queue is empty\n".utf8))
+            do { return try await engine.submit(submission).id.uuidString } catch { throw CLIError(error) }
+        }
+        guard let id = UUID(uuidString: idText), let record = try store.task(id) else {
+            throw CLIError("the engine answered \"\(idText)\" instead of a task id", code: ExitCodes.engine)
+        }
+        if !options.wait { try report(record, store: store) }
+        if let engine = localEngine {
+            await session.runUntilIdle(engine)
+            await engine.shutdown()
+        }
+        guard options.wait else { return }
+        let final = try await TaskWaiter(store: store).waitUntilEnded(id)
+        try report(final, store: store)
+        if final.state != .completed { throw ExitCode(ExitCodes.taskFailed) }
+    }
+
+    private func report(_ record: TaskRecord, store: TaskStore) throws {
+        if options.json {
+            print(try TaskJSON.render(record, store: store, detailed: false))
+        } else {
+            print(record.id.uuidString.lowercased())
+            if options.wait, record.state.isFinal, record.state != .completed {
+                FileHandle.standardError.write(Data("thymis-tasks: task \(record.displayState.rawValue): \(TerminalText.plain(record.failureReason ?? ""))\n".utf8))
+            }
+        }
+    }
+}
+
+/// `submit build-project --project DIR`
+struct BuildProjectSubmit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build-project", abstract: "Build every NixOS configuration of a project (Build Project).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var submit: SubmitOptions
+    @Option(help: ArgumentHelp("The project directory (holding flake.nix).", valueName: "dir")) var project: String
+
+    func run() async throws {
+        try await Submitter(global: global, options: submit).submit(
+            checkedSubmission(["type": .string(BuildProjectKind.type), "project_path": .string(project)]))
+    }
+}
+
+/// `submit update-flake --project DIR`
+struct UpdateFlakeSubmit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update-flake", abstract: "Update the project's flake inputs (Update Nix Flake).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var submit: SubmitOptions
+    @Option(help: ArgumentHelp("The project directory (holding flake.nix).", valueName: "dir")) var project: String
+
+    func run() async throws {
+        try await Submitter(global: global, options: submit).submit(
+            checkedSubmission(["type": .string(FlakeUpdateKind.type), "project_path": .string(project)]))
+    }
+}
+
+/// `submit ssh-command --host H [--port P] [--user U] --identity KEY --known-hosts FILE -- COMMAND...`
+struct SSHCommandSubmit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ssh-command", abstract: "Run a command on a host over ssh (Run SSH Command).",
+        discussion: "The command words are joined with spaces and run by the remote user's shell.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var submit: SubmitOptions
+    @Option(help: "The host name or address.") var host: String
+    @Option(help: "The ssh port.") var port: Int = 22
+    @Option(help: "The remote user.") var user: String = "root"
+    @Option(help: ArgumentHelp("The private key to log in with.", valueName: "key")) var identity: String
+    @Option(help: ArgumentHelp("A known-hosts file holding the host's key (no other key is trusted).", valueName: "file"))
+    var knownHosts: String
+    @Option(help: "Seconds to wait for the connection.") var connectTimeout: Int = 10
+    @Argument(parsing: .postTerminator, help: "The command to run.") var command: [String] = []
+
+    func run() async throws {
+        guard !command.isEmpty else {
+            throw CLIError("give the command after --, e.g. `submit ssh-command --host H ... -- uptime`", code: ExitCodes.usage)
+        }
+        var fields: [String: JSONValue] = ["type": .string(SSHCommandKind.type)]
+        fields["target_host"] = .string(host)
+        fields["target_port"] = .number(Double(port))
+        fields["target_user"] = .string(user)
+        fields["ssh_key_path"] = .string(identity)
+        fields["ssh_known_hosts_path"] = .string(knownHosts)
+        fields["connect_timeout"] = .number(Double(connectTimeout))
+        fields["command"] = .string(command.joined(separator: " "))
+        try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
+    }
+}
+
+/// Checks a submission built from options, with the same rules as JSON from a file.
+func checkedSubmission(_ fields: [String: JSONValue]) throws -> ValidatedSubmission {
+    do { return try TaskKindRegistry.standard.validate(.object(fields)) } catch { throw CLIError(error) }
+}

@@ -1,0 +1,96 @@
+import Dashboard
+import Foundation
+import NixLog
+import TaskEngine
+
+/// Human-readable task lines for the terminal; everything that came from outside is sanitised.
+enum TaskText {
+    static func glyph(_ state: TaskDisplayState) -> String {
+        switch state {
+        case .pending: return "…"
+        case .running: return "▶"
+        case .completed: return "✔"
+        case .failed: return "✘"
+        case .cancelled: return "⊘"
+        }
+    }
+
+    static func duration(_ seconds: TimeInterval?) -> String {
+        guard let seconds else { return "-" }
+        let total = Int(seconds.rounded(.down))
+        if total < 60 { return String(format: "%.1fs", seconds) }
+        if total < 3600 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
+        return "\(total / 3600)h\(String(format: "%02d", (total % 3600) / 60))m"
+    }
+
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = Calendar.current.isDateInToday(date) ? "HH:mm:ss" : "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// One line of `list`.
+    static func listLine(_ record: TaskRecord, indent: Int = 0) -> String {
+        let id = String(record.id.uuidString.lowercased().prefix(8))
+        let state = "\(glyph(record.displayState)) \(record.displayState.rawValue)"
+        let name = String(repeating: "  ", count: indent) + TerminalText.plain(record.displayName)
+        let detail = record.state == .failed ? record.failureReason : record.progress
+        return [pad(id, 8), pad(state, 11), pad(name, 26), pad(TerminalText.plain(record.target ?? "-"), 20),
+                pad(time(record.submittedAt), 16), pad(duration(record.duration()), 8),
+                TerminalText.plain(detail.map { firstLine($0) } ?? "")].joined(separator: " ")
+    }
+
+    static let listHeader = [pad("ID", 8), pad("STATE", 11), pad("TASK", 26), pad("TARGET", 20), pad("SUBMITTED", 16),
+                             pad("TIME", 8), "PROGRESS / REASON"].joined(separator: " ")
+
+    static func firstLine(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > 120 ? String(line.prefix(120)) + "…" : line
+    }
+
+    /// The whole of `show`.
+    static func detail(_ record: TaskRecord, store: TaskStore) throws -> String {
+        var lines: [String] = []
+        lines.append("\(glyph(record.displayState)) \(TerminalText.plain(record.displayName))  [\(record.displayState.rawValue)]")
+        lines.append("id:         \(record.id.uuidString.lowercased())")
+        lines.append("type:       \(record.type)")
+        if let target = record.target { lines.append("target:     \(TerminalText.plain(target))") }
+        lines.append("submitted:  \(TaskJSON.iso(record.submittedAt))")
+        lines.append("started:    \(record.startedAt.map(TaskJSON.iso) ?? "-")")
+        lines.append("ended:      \(record.endedAt.map(TaskJSON.iso) ?? "-")")
+        lines.append("duration:   \(duration(record.duration()))")
+        if let pool = record.pool { lines.append("pool:       \(pool)") }
+        if let reason = record.failureReason { lines.append("reason:     \(TerminalText.plain(reason))") }
+        if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
+        if let parent = record.parentID { lines.append("parent:     \(parent.uuidString.lowercased())") }
+        if let retryOf = record.retryOf { lines.append("retry of:   \(retryOf.uuidString.lowercased())") }
+        let children = try store.children(of: record.id)
+        if !children.isEmpty {
+            lines.append("children:")
+            for child in children { lines.append("  " + listLine(child)) }
+        }
+        lines.append("submission:")
+        let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)))?.canonicalText(pretty: true) ?? record.redactedSubmission
+        for line in pretty.split(separator: "\n") { lines.append("  " + TerminalText.plain(String(line))) }
+        for process in try store.processes(of: record.id) {
+            lines.append("process \(process.index): \(process.statusDescription)")
+            lines.append("  $ \(TerminalText.plain(process.shellLine))")
+            if let cwd = process.workingDirectory { lines.append("  cwd: \(TerminalText.plain(cwd))") }
+            if let pid = process.pid { lines.append("  pid: \(pid)") }
+            lines.append("  started \(process.startedAt.map(TaskJSON.iso) ?? "-"), ended \(process.endedAt.map(TaskJSON.iso) ?? "-")")
+            lines.append("  stdout \(process.stdoutLines) lines / \(process.stdoutBytes) bytes, stderr \(process.stderrLines) lines / \(process.stderrBytes) bytes")
+            if let state = NixStateSnapshot.decode(process.nixStateJSON) {
+                for line in NixLogReport(state: state).text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    lines.append("  " + TerminalText.plain(String(line)))
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import TaskEngine
+
+/// The exit codes of every command, documented in `--help` and docs/cli.md.
+enum ExitCodes {
+    static let success: Int32 = 0
+    /// The task failed or was cancelled (with --wait), or a cancel found nothing to do.
+    static let taskFailed: Int32 = 1
+    /// A submission or argument was refused; nothing was stored.
+    static let badInput: Int32 = 2
+    /// No task matches the id (or the prefix matches several).
+    static let notFound: Int32 = 3
+    /// The state directory or database cannot be used.
+    static let store: Int32 = 4
+    /// The engine did not answer in time.
+    static let engine: Int32 = 5
+    /// A command-line usage error found by the argument parser.
+    static let usage: Int32 = 64
+
+    static let summary = "0 done; 1 the task failed or was cancelled (--wait); 2 bad submission or argument (nothing stored); 3 no such task; 4 state directory or database unusable; 5 the engine did not answer; 64 usage error."
+}
+
+/// An error for the user: one line on stderr and an exit code.
+struct CLIError: Error {
+    let message: String
+    let code: Int32
+
+    init(_ message: String, code: Int32) {
+        self.message = message
+        self.code = code
+    }
+
+    /// Maps an error from the engine or store to its message and exit code.
+    init(_ error: Error) {
+        switch error {
+        case let error as CLIError: self = error
+        case let error as SubmissionError: self.init(error.description, code: ExitCodes.badInput)
+        case let error as StoreError:
+            switch error {
+            case .notFound, .ambiguous: self.init(error.description, code: ExitCodes.notFound)
+            default: self.init(error.description, code: ExitCodes.store)
+            }
+        case let error as ConfigurationError: self.init(error.description, code: ExitCodes.badInput)
+        default: self.init("\(error)", code: ExitCodes.store)
+        }
+    }
+}

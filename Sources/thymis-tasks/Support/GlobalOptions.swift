@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import TaskEngine
+
+/// Options every command takes: where the state lives.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The state directory (default: $THYMIS_TASKS_STATE_DIR, else $XDG_STATE_HOME/thymis-tasks, else ~/.local/state/thymis-tasks).",
+        valueName: "dir"))
+    var stateDir: String?
+
+    var directory: StateDirectory { StateDirectory.resolve(explicit: stateDir) }
+
+    /// Opens the store, turning any failure into a clear line and exit code 4.
+    func openStore() throws -> TaskStore {
+        do {
+            return try TaskStore(directory: directory)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
+    /// Engine settings from the environment (`THYMIS_TASKS_POOLS`, `THYMIS_TASKS_NIX_CONFIG`).
+    func engineConfiguration() throws -> EngineConfiguration {
+        do {
+            let limits = try EngineConfiguration.poolLimits(from: ProcessInfo.processInfo.environment["THYMIS_TASKS_POOLS"])
+            return EngineConfiguration(poolLimits: limits)
+        } catch {
+            throw CLIError("THYMIS_TASKS_POOLS: \(error)", code: ExitCodes.badInput)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+/// The `thymis-tasks` command: the task system of a Thymis controller, for the terminal.
+@main
+struct ThymisTasks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thymis-tasks",
+        abstract: "Run, watch and steer the long-running tasks of a NixOS fleet controller.",
+        discussion: """
+            Tasks (Build Project, Update Nix Flake, Run SSH Command, ...) run in one engine per state \
+            directory and keep every byte of their output in SQLite. Readers (list, show, logs) never \
+            wait for the engine; submit, cancel and retry are handed to it.
+
+            Exit codes: \(ExitCodes.summary)
+            """,
+        subcommands: [SubmitCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
+                      RetryCommand.self, ServeCommand.self, NixLogCommand.self]
+    )
+
+    /// Parses and runs a command, printing one clear line (not the whole usage) for a bad argument.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("thymis-tasks: \(error.message)\n".utf8))
+            Foundation.exit(error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if error is ExitCode || error is CleanExit { exit(withError: error) }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("thymis-tasks: \(message) (see --help)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
