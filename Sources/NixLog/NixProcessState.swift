@@ -1,0 +1,299 @@
+// The bounded summary of one `nix` process' log, and the fold that updates it event by event.
+
+/// A structured error (a `msg` event carrying `raw_msg`), ANSI escapes stripped.
+public struct NixErrorSummary: Sendable, Codable, Equatable {
+    public var level: NixLevel
+    /// The full `msg` (with Nix's "error:" prefix, code excerpt and, with `--show-trace`, the trace).
+    public var message: String
+    /// `raw_msg`: the message alone.
+    public var rawMessage: String
+    public var file: String?
+    public var line: Int?
+    public var column: Int?
+    /// `--show-trace` frames, innermost first as Nix sends them.
+    public var trace: [NixTraceFrame]
+}
+
+/// An activity that has started and not yet stopped.
+public struct NixRunningActivity: Sendable, Codable, Equatable {
+    public var id: UInt64
+    public var type: NixActivityType
+    public var parent: UInt64?
+    /// The `start` text, ANSI-stripped and cut to `NixProcessState.lastLineLimit` bytes.
+    public var text: String
+    /// The derivation it builds or runs a hook for (Build, PostBuildHook, BuildWaiting).
+    public var derivationPath: String?
+    /// Index into `NixProcessState.derivations`, when the derivation is tracked there.
+    var derivationIndex: Int?
+    /// Latest Progress of this activity (bytes for FileTransfer/CopyPath).
+    public var progress = NixProgress()
+}
+
+/// Everything the engine keeps in memory about one `nix` process' stderr. Bounded: message lists keep
+/// their first and last entries (see the limits), build log lines are only counted (each derivation keeps
+/// its last line), and derivations beyond `derivationLimit` are counted, not listed.
+public struct NixProcessState: Sendable, Codable, Equatable {
+    /// Messages kept per level: the first `messageHeadLimit` and the last `messageTailLimit`.
+    public static let messageHeadLimit = 100
+    public static let messageTailLimit = 100
+    /// Longest message text kept (UTF-8 bytes); errors are bounded by the decoder's line limit instead.
+    public static let messageTextLimit = 8 * 1024
+    public static let errorHeadLimit = 50
+    public static let errorTailLimit = 50
+    public static let derivationLimit = 5_000
+    public static let activityLimit = 10_000
+    /// Longest `lastLine` / activity text kept (UTF-8 bytes).
+    public static let lastLineLimit = 1_024
+
+    /// Plain `msg` events (without `raw_msg`), ANSI-stripped, one log per level: index with `messages(at:)`.
+    public internal(set) var messagesByLevel: [BoundedLog<String>]
+    /// `msg` events carrying `raw_msg`.
+    public internal(set) var errors = BoundedLog<NixErrorSummary>(headLimit: errorHeadLimit, tailLimit: errorTailLimit)
+    /// Last Progress of the Builds activity (derivations done/expected/running/failed).
+    public internal(set) var builds = NixProgress()
+    /// Last Progress of the CopyPaths activity (paths).
+    public internal(set) var copies = NixProgress()
+    /// FileTransfer activities (downloads), in bytes.
+    public internal(set) var downloads = NixTransferTotals()
+    /// CopyPath activities (single store paths copied or substituted), in bytes.
+    public internal(set) var copiedPaths = NixTransferTotals()
+    /// Substitute activities started.
+    public internal(set) var substitutions = 0
+    /// SetExpected results: expected amount by activity type raw value (e.g. 101: bytes to download).
+    public internal(set) var expectedByActivityType: [Int: Int] = [:]
+    /// Derivations in the order their builds started (or failures were reported).
+    public internal(set) var derivations: [NixDerivationState] = []
+    /// Derivations not listed because `derivationLimit` was reached.
+    public internal(set) var derivationsOmitted = 0
+    /// Build log (101) and post-build log (107) results.
+    public internal(set) var buildLogLines = 0
+    /// Lines that are not well-formed `@nix` events (plain stderr lines and malformed `@nix` lines).
+    public internal(set) var otherLines = 0
+    /// Lines longer than the decoder's `maxLineBytes`: only their first `maxLineBytes` were parsed/kept.
+    public internal(set) var truncatedLines = 0
+    /// Well-formed events folded.
+    public internal(set) var events = 0
+    /// Activities and results of types this parser does not know (or with fields of an unexpected shape).
+    public internal(set) var otherEvents = 0
+    /// Activities that started and have not stopped.
+    public internal(set) var runningActivities: [UInt64: NixRunningActivity] = [:]
+    /// Activities not tracked because `activityLimit` were running.
+    public internal(set) var activitiesOmitted = 0
+    public internal(set) var filesLinked = 0
+    public internal(set) var bytesLinked = 0
+    public internal(set) var untrustedPaths = BoundedLog<String>(headLimit: 10, tailLimit: 10)
+    public internal(set) var corruptedPaths = BoundedLog<String>(headLimit: 10, tailLimit: 10)
+    /// Last FetchStatus result (Nix 2.20 and later).
+    public internal(set) var fetchStatus: String?
+    /// The current time (seconds, any epoch) as the engine sees it; nil when unknown (e.g. reading a
+    /// captured file). Used to stamp derivation start/end and first/last event.
+    public var clock: Double?
+    public internal(set) var firstEventAt: Double?
+    public internal(set) var lastEventAt: Double?
+
+    private var derivationIndex: [String: Int] = [:]
+    /// Builds' done/failed counts already attributed to stopped Build activities.
+    private var doneAttributed = 0
+    private var failedAttributed = 0
+
+    public init() {
+        messagesByLevel = NixLevel.allCases.map { _ in
+            BoundedLog(headLimit: Self.messageHeadLimit, tailLimit: Self.messageTailLimit)
+        }
+    }
+
+    /// Plain messages at `level`.
+    public func messages(at level: NixLevel) -> BoundedLog<String> { messagesByLevel[level.rawValue] }
+
+    /// The tracked derivation with this `.drv` path.
+    public func derivation(path: String) -> NixDerivationState? {
+        derivationIndex[path].map { derivations[$0] }
+    }
+
+    /// Folds one event into the summary.
+    public mutating func apply(_ event: NixEvent) {
+        events += 1
+        if let clock {
+            if firstEventAt == nil { firstEventAt = clock }
+            lastEventAt = clock
+        }
+        switch event {
+        case .message(let message): applyMessage(message)
+        case .start(let activity): applyStart(activity)
+        case .stop(let id): applyStop(id)
+        case .result(let id, let result): applyResult(id: id, result)
+        }
+    }
+
+    /// Counts a build log line of activity `id` and returns the derivation it belongs to.
+    /// The decoder's hot path: one dictionary lookup, no copy of `text` unless it becomes the last line.
+    mutating func recordBuildLogLine(activity id: UInt64, text: String) -> String? {
+        buildLogLines += 1
+        guard let activity = runningActivities[id] else { return nil }
+        if let index = activity.derivationIndex {
+            derivations[index].logLines += 1
+            derivations[index].lastLine = text.utf8.count > Self.lastLineLimit ? text.truncated(toUTF8Bytes: Self.lastLineLimit) : text
+        }
+        return activity.derivationPath
+    }
+
+    mutating func countOtherLine(truncated: Bool) {
+        otherLines += 1
+        if truncated { truncatedLines += 1 }
+    }
+
+    mutating func countTruncatedEvent() { truncatedLines += 1 }
+
+    private mutating func applyMessage(_ message: NixMessage) {
+        guard let error = message.error else {
+            messagesByLevel[message.level.rawValue].append(
+                message.text.strippingANSIEscapes.truncated(toUTF8Bytes: Self.messageTextLimit))
+            return
+        }
+        let raw = error.rawMessage.strippingANSIEscapes
+        errors.append(NixErrorSummary(
+            level: message.level,
+            message: message.text.strippingANSIEscapes,
+            rawMessage: raw,
+            file: error.file,
+            line: error.line,
+            column: error.column,
+            trace: error.trace.map {
+                NixTraceFrame(message: $0.message.strippingANSIEscapes, file: $0.file, line: $0.line, column: $0.column)
+            }))
+        if message.level == .error { noteFailure(in: raw) }
+    }
+
+    /// Nix names failed derivations only in error messages ("builder for '/nix/store/x.drv' failed ...",
+    /// "building of '/nix/store/x.drv!out' ... timed out", "N dependencies of derivation '...drv' failed to build").
+    private mutating func noteFailure(in raw: String) {
+        guard let open = raw.firstIndex(of: "'") else { return }
+        let rest = raw[raw.index(after: open)...]
+        guard let close = rest.firstIndex(of: "'") else { return }
+        var quoted = rest[..<close]
+        if let bang = quoted.firstIndex(of: "!") { quoted = quoted[..<bang] }
+        guard quoted.hasSuffix(".drv") else { return }
+        let path = String(quoted)
+        let dependency = raw.contains("dependencies of derivation") || raw.contains("dependencies couldn't be built")
+        guard dependency || raw.hasPrefix("builder for") || raw.hasPrefix("building of") else { return }
+        let index = derivationIndex[path] ?? appendDerivation(path: path, status: .dependencyFailed)
+        guard let index else { return }
+        if !dependency { derivations[index].status = .failed }
+        derivations[index].failure = raw
+    }
+
+    private mutating func appendDerivation(path: String, status: NixDerivationState.Status) -> Int? {
+        guard derivations.count < Self.derivationLimit else {
+            derivationsOmitted += 1
+            return nil
+        }
+        derivations.append(NixDerivationState(path: path, status: status, logLines: 0))
+        derivationIndex[path] = derivations.count - 1
+        return derivations.count - 1
+    }
+
+    private mutating func applyStart(_ activity: NixActivity) {
+        guard runningActivities.count < Self.activityLimit else {
+            activitiesOmitted += 1
+            return
+        }
+        var running = NixRunningActivity(
+            id: activity.id,
+            type: activity.type,
+            parent: activity.parent,
+            text: activity.text.strippingANSIEscapes.truncated(toUTF8Bytes: Self.lastLineLimit),
+            derivationPath: activity.derivationPath)
+        switch activity.type {
+        case .build:
+            if let path = running.derivationPath, let index = derivationIndex[path] ?? appendDerivation(path: path, status: .building) {
+                running.derivationIndex = index
+                let host = activity.fields.count > 1 ? activity.fields[1].string : nil
+                derivations[index].status = .building
+                derivations[index].host = host?.isEmpty == false ? host : nil
+                derivations[index].round = activity.fields.count > 2 ? activity.fields[2].integer.map { Int(clamping: $0) } : nil
+                derivations[index].rounds = activity.fields.count > 3 ? activity.fields[3].integer.map { Int(clamping: $0) } : nil
+                derivations[index].startedAt = clock
+                derivations[index].endedAt = nil
+            }
+        case .postBuildHook, .buildWaiting:
+            running.derivationIndex = running.derivationPath.flatMap { derivationIndex[$0] }
+        case .fileTransfer:
+            downloads.started += 1
+        case .copyPath:
+            copiedPaths.started += 1
+        case .substitute:
+            substitutions += 1
+        default:
+            if !activity.type.isKnown { otherEvents += 1 }
+        }
+        runningActivities[activity.id] = running
+    }
+
+    private mutating func applyStop(_ id: UInt64) {
+        guard let activity = runningActivities.removeValue(forKey: id) else { return }
+        switch activity.type {
+        case .build:
+            guard let index = activity.derivationIndex else { return }
+            derivations[index].endedAt = clock
+            if derivations[index].status == .failed {
+                // Named by an error message before its activity stopped: that is the failure Builds counted.
+                if builds.failed > failedAttributed { failedAttributed += 1 }
+                return
+            }
+            guard derivations[index].status == .building else { return }
+            if builds.failed > failedAttributed {
+                failedAttributed += 1
+                derivations[index].status = .failed
+            } else if builds.done > doneAttributed {
+                doneAttributed += 1
+                derivations[index].status = .built
+            } else {
+                derivations[index].status = .stopped
+            }
+        case .fileTransfer:
+            downloads.finished += 1
+        case .copyPath:
+            copiedPaths.finished += 1
+        default:
+            break
+        }
+    }
+
+    private mutating func applyResult(id: UInt64, _ result: NixResult) {
+        switch result {
+        case .buildLogLine(let text), .postBuildLogLine(let text):
+            _ = recordBuildLogLine(activity: id, text: text)
+        case .setPhase(let phase):
+            if let index = runningActivities[id]?.derivationIndex { derivations[index].phase = phase }
+        case .progress(let progress):
+            guard var activity = runningActivities[id] else { return }
+            switch activity.type {
+            case .builds: builds = progress
+            case .copyPaths: copies = progress
+            case .fileTransfer: add(progress, replacing: activity.progress, to: &downloads)
+            case .copyPath: add(progress, replacing: activity.progress, to: &copiedPaths)
+            default: break
+            }
+            activity.progress = progress
+            runningActivities[id] = activity
+        case .setExpected(let type, let expected):
+            expectedByActivityType[type.rawValue] = expected
+        case .fileLinked(let bytes, _):
+            filesLinked += 1
+            bytesLinked += bytes
+        case .untrustedPath(let path):
+            untrustedPaths.append(path)
+        case .corruptedPath(let path):
+            corruptedPaths.append(path)
+        case .fetchStatus(let status):
+            fetchStatus = status
+        case .other:
+            otherEvents += 1
+        }
+    }
+
+    private func add(_ progress: NixProgress, replacing old: NixProgress, to totals: inout NixTransferTotals) {
+        totals.doneBytes += progress.done - old.done
+        totals.expectedBytes += progress.expected - old.expected
+    }
+}
