@@ -13,7 +13,6 @@ private let nixPath: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "
 struct NixRun {
     var stderr: [UInt8]
     var status: Int32
-    var directory: URL
 }
 
 /// Writes a flake whose `packages.<system>` is `packages` (a Nix attrset body that may use
@@ -24,6 +23,7 @@ func runNixBuild(packages: String, attribute: String = "default", extraArguments
     let salt = UUID().uuidString
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nixlog-test-\(salt)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
     let flake = """
     {
       outputs = { self }:
@@ -48,7 +48,7 @@ func runNixBuild(packages: String, attribute: String = "default", extraArguments
     try setUp(directory)
     let arguments = ["build", "--no-link", "--log-format", "internal-json", "-v"] + extraArguments + [".#\(attribute)"]
     let (stderr, status) = try runProgram(nixPath ?? "nix", arguments, in: directory)
-    return NixRun(stderr: stderr, status: status, directory: directory)
+    return NixRun(stderr: stderr, status: status)
 }
 
 /// Runs a program with stdin and stdout on /dev/null and returns its stderr and exit status.
