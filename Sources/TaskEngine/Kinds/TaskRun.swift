@@ -65,6 +65,21 @@ public final class TaskRun: Sendable {
         return try records.map { try store.task($0.id) ?? $0 }
     }
 
+    /// Runs the children and fails the task unless every child completed, naming those that did not.
+    @discardableResult
+    public func runChildrenRequiringSuccess(_ submissions: [ValidatedSubmission]) async throws -> [TaskRecord] {
+        let children = try await runChildren(submissions)
+        let failed = children.filter { $0.state != .completed }
+        guard failed.isEmpty else {
+            let names = failed.prefix(10).map { child in
+                "\(child.target ?? child.displayName) (\(child.cancelled ? "cancelled" : child.failureReason ?? child.state.rawValue))"
+            }
+            let more = failed.count > 10 ? " and \(failed.count - 10) more" : ""
+            throw TaskFailure("\(failed.count) of \(children.count) failed: \(names.joined(separator: "; "))\(more)")
+        }
+        return children
+    }
+
     /// A short line for task lists (e.g. "evaluating", "copying closure").
     public func setProgress(_ text: String?) {
         try? store.setProgress(taskID, text)

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES]`.
+@main
+enum BenchMain {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "nixlog": runNixLogBench(arguments: Array(arguments.dropFirst()))
+        case "capture": await runCaptureBench(arguments: Array(arguments.dropFirst()))
+        default:
+            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES]\n".utf8))
+            exit(2)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import TaskEngine
+
+@Suite("a new engine makes the store true again after an engine died")
+struct RecoveryTests {
+    let environment: TestEnvironment
+    init() throws { environment = try TestEnvironment() }
+
+    /// Starts `sleep` in a session of its own, as a dead engine's child would be.
+    func orphan() throws -> Int32 {
+        var pid: pid_t = 0
+        let words = ["/usr/bin/setsid", "sleep", "300"]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { word in strdup(word) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        #expect(posix_spawn(&pid, words[0], nil, nil, argv, environ) == 0)
+        return pid
+    }
+
+    func record(_ state: TaskState, script: String = "echo recovered") throws -> TaskRecord {
+        let submission = try TaskKindRegistry.forTests.validate(ScriptKind.submission(script))
+        var record = TaskEngine.newRecord(submission, parent: nil, retryOf: nil)
+        record.state = state
+        if state == .running { record.startedAt = Date() }
+        try environment.store.insert([record])
+        return record
+    }
+
+    @Test("running tasks become failed (interrupted) with an end time; their processes are stopped; pending ones run")
+    func interrupted() async throws {
+        let running = try record(.running)
+        let pending = try record(.pending)
+        let pid = try orphan()
+        defer { kill(pid, SIGKILL); waitpid(pid, nil, 0) }
+        #expect(await eventually { ProcessTable.startTicks(of: pid) != nil && ProcessTable.processState(of: pid) == "S" })
+        var process = ProcessRecord(taskID: running.id, index: 0, program: "/usr/bin/sleep", arguments: ["300"],
+                                    environment: [:], workingDirectory: nil)
+        try environment.store.insertProcess(process)
+        try environment.store.markProcessStarted(task: running.id, index: 0, pid: pid,
+                                                 startTicks: ProcessTable.startTicks(of: pid), at: Date())
+
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+
+        let failed = try #require(try environment.store.task(running.id))
+        #expect(failed.state == .failed)
+        #expect(failed.failureReason == TaskEngine.interruptedReason)
+        #expect(failed.endedAt != nil)
+        #expect(await eventually {
+            waitpid(pid, nil, WNOHANG)
+            return !processIsAlive(pid)
+        }, "the dead engine's process must be stopped")
+        process = try #require(try environment.store.processes(of: running.id).first)
+        #expect(process.endedAt != nil)
+        #expect(try await environment.store.waitFor(pending.id, toBe: [.completed, .failed]).state == .completed)
+    }
+
+    @Test("a recorded pid that now belongs to another process is never signalled")
+    func reusedPID() async throws {
+        let running = try record(.running)
+        let pid = try orphan()
+        defer { kill(pid, SIGKILL); waitpid(pid, nil, 0) }
+        #expect(await eventually { ProcessTable.startTicks(of: pid) != nil })
+        try environment.store.insertProcess(ProcessRecord(taskID: running.id, index: 0, program: "/usr/bin/sleep",
+                                                          arguments: [], environment: [:], workingDirectory: nil))
+        // Same pid, different start time: as if the pid had been reused since.
+        try environment.store.markProcessStarted(task: running.id, index: 0, pid: pid,
+                                                 startTicks: (ProcessTable.startTicks(of: pid) ?? 0) + 12345, at: Date())
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(processIsAlive(pid))
+        #expect(try environment.store.task(running.id)?.state == .failed)
+    }
+}
+
+@Suite("other processes reach the engine through the store's request table")
+struct RequestTableTests {
+    let environment: TestEnvironment
+    init() throws { environment = try TestEnvironment() }
+
+    @Test("submit, cancel and retry requests are carried out and answered")
+    func requests() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start()
+        let client = EngineClient(directory: environment.directory, store: environment.store)
+        // The test holds no lock, so tell the client an engine exists by taking the lock ourselves.
+        let lock = try #require(try EngineLock.acquire(in: environment.directory))
+        let submission = ScriptKind.submission("sleep 30").canonicalText()
+        let (_, submitted) = try await client.send(.submit, payload: submission, timeout: .seconds(10))
+        guard case .done(let idText) = submitted, let id = UUID(uuidString: idText) else {
+            Issue.record("submit answered \(submitted)")
+            return
+        }
+        _ = try await environment.store.waitFor(id, toBe: [.running])
+        let (_, cancelled) = try await client.send(.cancel, payload: idText, timeout: .seconds(10))
+        #expect(cancelled == .done("cancelled"))
+        #expect(try environment.store.task(id)?.cancelled == true)
+        let (_, retried) = try await client.send(.retry, payload: String(idText.prefix(8)), timeout: .seconds(10))
+        guard case .done(let retryText) = retried, let retryID = UUID(uuidString: retryText) else {
+            Issue.record("retry answered \(retried)")
+            return
+        }
+        #expect(try environment.store.task(retryID)?.retryOf == id)
+        let (_, refused) = try await client.send(.submit, payload: #"{"type": "nope"}"#, timeout: .seconds(10))
+        guard case .failed(let message) = refused else { Issue.record("\(refused)"); return }
+        #expect(message.contains("\"nope\" is unknown"))
+        _ = try await engine.cancel(retryID)
+        await engine.shutdown()
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test("only one process holds the engine lock; it is free again once released")
+    func lock() throws {
+        let first = try EngineLock.acquire(in: environment.directory)
+        #expect(first != nil)
+        #expect(try EngineLock.acquire(in: environment.directory) == nil)
+        #expect(EngineLock.holder(in: environment.directory) == getpid())
+        withExtendedLifetime(first) {}
+    }
+}
