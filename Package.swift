@@ -18,11 +18,13 @@ let package = Package(
     targets: [
         // Pure: bytes -> NixEvent -> NixProcessState. Imports nothing of ours.
         .target(name: "NixLog"),
+        // LZ4 block compression of stored output (system library, Debian's liblz4-dev).
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", providers: [.apt(["liblz4-dev"])]),
         // Model, engine actor, process runner, task kinds, SQLite store.
         .target(
             name: "TaskEngine",
             dependencies: [
-                "NixLog",
+                "NixLog", "CLZ4",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "GRDB", package: "GRDB.swift"),

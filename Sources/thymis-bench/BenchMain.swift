@@ -8,6 +8,7 @@ enum BenchMain {
         switch arguments.first {
         case "nixlog": runNixLogBench(arguments: Array(arguments.dropFirst()))
         case "capture": await runCaptureBench(arguments: Array(arguments.dropFirst()))
+        case "store": runStoreBench(arguments: Array(arguments.dropFirst()))
         default:
             FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES]\n".utf8))
             exit(2)

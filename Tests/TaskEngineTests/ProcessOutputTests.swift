@@ -35,7 +35,7 @@ struct ProcessOutputTests {
         let record = try await engine.submitValue(ScriptKind.submission("echo about to fail >&2; exit 3"))
         let final = try await environment.store.waitFor(record.id, toBe: [.completed, .failed])
         #expect(final.state == .failed)
-        #expect(final.failureReason == "script failed: sh exited with 3")
+        #expect(final.failureReason == "script failed: sh exited with 3: about to fail")
         #expect(!final.cancelled)
     }
 

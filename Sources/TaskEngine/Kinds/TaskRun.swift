@@ -50,7 +50,11 @@ public final class TaskRun: Sendable {
         let outcome = try await run(spec)
         guard outcome.succeeded else {
             var reason = "\(spec.stepName) failed: \(spec.program.split(separator: "/").last.map(String.init) ?? spec.program) \(outcome.endDescription)"
-            if let error = outcome.nixState.flatMap(NixStateSnapshot.firstError) { reason += ": \(error)" }
+            if let error = outcome.nixState.flatMap(NixStateSnapshot.firstError) {
+                reason += ": \(error)"
+            } else if let line = outcome.lastStderrLine {
+                reason += ": \(line)"
+            }
             throw TaskFailure(reason)
         }
         return outcome

@@ -1,5 +1,6 @@
 import Foundation
 import NixLog
+import Synchronization
 
 /// Turns a process' raw output into stored chunks: batches appends (every 50 ms or 1 MiB),
 /// routes stderr through NixLog for `nix` processes, and keeps only bounded summaries in memory.
@@ -21,10 +22,20 @@ final class OutputRecorder: @unchecked Sendable {
     private var lastNixSnapshot = ContinuousClock.now
     private var nixStateChanged = false
 
+    /// The end of what went to stderr (without @nix lines), for failure reasons.
+    private var stderrTail: [UInt8] = []
     private(set) var capturedStdout: [UInt8] = []
     private(set) var stdoutTruncated = false
-    /// The first error that stopped output from being stored (e.g. a full disk); later batches are dropped and counted.
-    private(set) var storeError: Error?
+
+    /// Batches are written on a queue of their own so reading the pipes overlaps with SQLite's
+    /// writes; at most `batchesInFlight` wait, so a fast child is slowed down rather than buffered.
+    private let writer = DispatchQueue(label: "thymis-output-writer")
+    private let inFlight = DispatchSemaphore(value: OutputRecorder.batchesInFlight)
+    private let writeError = Mutex<Error?>(nil)
+    static let batchesInFlight = 4
+
+    /// The first error that stopped output from being stored (e.g. a full disk); later batches are dropped.
+    var storeError: Error? { writeError.withLock { $0 } }
 
     static let flushInterval = Duration.milliseconds(50)
     static let flushBytes = 1 << 20
@@ -59,6 +70,7 @@ final class OutputRecorder: @unchecked Sendable {
                 nixStateChanged = true
             } else {
                 stderr.append(bytes)
+                keepTail(bytes)
             }
         }
         if pendingBytes >= Self.flushBytes { flush(final: false) }
@@ -74,17 +86,31 @@ final class OutputRecorder: @unchecked Sendable {
             nixStateChanged = true
         }
         flush(final: true)
+        writer.sync {}
     }
 
     private func route(_ output: NixLogOutput) {
         switch output {
         case .plainLine(let line):
             stderr.appendLine(line)
+            keepTail(line)
+            stderrTail.append(10)
         case .buildLogLine(let derivation, let text):
             let key = derivation ?? ""
             if buildLogs[key] == nil { buildLogs[key] = StreamBuffer(name: .buildLog(derivation)) }
             buildLogs[key]!.appendLine(text.utf8)
         }
+    }
+
+    private func keepTail<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        stderrTail.append(contentsOf: bytes.suffix(4096))
+        if stderrTail.count > 8192 { stderrTail.removeFirst(stderrTail.count - 4096) }
+    }
+
+    /// The last non-empty line written to stderr, if any.
+    var lastStderrLine: String? {
+        let lines = stderrTail.split(separator: 10).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return lines.last(where: { !$0.isEmpty }).map { $0.count > 300 ? String($0.prefix(300)) + "…" : $0 }
     }
 
     private var pendingBytes: Int {
@@ -109,18 +135,25 @@ final class OutputRecorder: @unchecked Sendable {
             nixStateChanged = false
         }
         guard !chunks.isEmpty || nixJSON != nil else { return }
-        guard storeError == nil else { return }
         var counters = OutputCounters()
         counters.stdoutBytes = stdout.totalBytes
         counters.stdoutLines = stdout.lineCount
         counters.stderrBytes = stderr.totalBytes
         counters.stderrLines = stderr.lineCount
-        do {
-            try store.appendOutput(task: taskID, processIndex: processIndex, chunks: chunks, counters: counters,
-                                   nixStateJSON: nixJSON, progress: progress)
-        } catch {
-            storeError = error
+        inFlight.wait()
+        let store = self.store, taskID = self.taskID, processIndex = self.processIndex
+        let inFlight = self.inFlight, onBatch = self.onBatch
+        let nixJSONToWrite = nixJSON, progressToWrite = progress, chunksToWrite = chunks, countersToWrite = counters
+        writer.async { [self] in
+            defer { inFlight.signal() }
+            guard writeError.withLock({ $0 == nil }) else { return }
+            do {
+                try store.appendOutput(task: taskID, processIndex: processIndex, chunks: chunksToWrite, counters: countersToWrite,
+                                       nixStateJSON: nixJSONToWrite, progress: progressToWrite)
+            } catch {
+                writeError.withLock { $0 = error }
+            }
+            onBatch()
         }
-        onBatch()
     }
 }

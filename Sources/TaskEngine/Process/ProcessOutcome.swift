@@ -11,6 +11,8 @@ public struct ProcessOutcome: Sendable {
     public var capturedStdout: [UInt8]
     /// Whether stdout was longer than what was captured.
     public var stdoutTruncated: Bool
+    /// The last non-empty line the process wrote to stderr (not counting @nix lines).
+    public var lastStderrLine: String?
     /// NixLog's summary, for processes whose stderr was parsed.
     public var nixState: NixProcessState?
 

@@ -94,6 +94,7 @@ struct ProcessRunner: Sendable {
         outcome.capturedStdout = recorder.capturedStdout
         outcome.stdoutTruncated = recorder.stdoutTruncated
         outcome.nixState = recorder.nixState
+        outcome.lastStderrLine = recorder.lastStderrLine
         try store.markProcessEnded(task: taskID, index: index, exitCode: outcome.exitCode, signal: outcome.signal,
                                    spawnError: outcome.spawnError, at: Date())
         if let storeError = recorder.storeError { throw storeError }

@@ -59,6 +59,8 @@ enum StoreSchema {
                     stream TEXT NOT NULL,
                     first_line INTEGER NOT NULL,
                     newline_count INTEGER NOT NULL,
+                    codec INTEGER NOT NULL DEFAULT 0,
+                    raw_size INTEGER NOT NULL,
                     bytes BLOB NOT NULL
                 );
                 CREATE INDEX output_by_line ON output(task_id, process_idx, stream, first_line);

@@ -7,6 +7,13 @@ public struct OutputChunk: Sendable {
     public var firstLine: Int64
     public var newlineCount: Int64
     public var bytes: [UInt8]
+
+    public init(stream: OutputStreamName, firstLine: Int64, newlineCount: Int64, bytes: [UInt8]) {
+        self.stream = stream
+        self.firstLine = firstLine
+        self.newlineCount = newlineCount
+        self.bytes = bytes
+    }
 }
 
 /// Running totals of a process' output, written with each batch so readers see progress.
@@ -23,13 +30,16 @@ extension TaskStore {
     /// Appends one batch of chunks with the process' counters (and Nix summary) in a single transaction.
     public func appendOutput(task: UUID, processIndex: Int, chunks: [OutputChunk], counters: OutputCounters,
                              nixStateJSON: String?, progress: String?) throws {
+        // Compress before the transaction: the write lock is held only for the inserts.
+        let encoded = chunks.filter { !$0.bytes.isEmpty }.map { ($0, ChunkCodec.encode($0.bytes)) }
         try write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, bytes) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, codec, raw_size, bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for chunk in chunks where !chunk.bytes.isEmpty {
+            for (chunk, stored) in encoded {
                 try insert.execute(arguments: [task.uuidString, processIndex, chunk.stream.rawValue, chunk.firstLine,
-                                               chunk.newlineCount, Data(chunk.bytes)])
+                                               chunk.newlineCount, stored.codec.rawValue, chunk.bytes.count, stored.data])
             }
             try db.execute(sql: """
                 UPDATE process SET stdout_bytes = ?, stderr_bytes = ?, stdout_lines = ?, stderr_lines = ?,
@@ -57,11 +67,15 @@ extension TaskStore {
                              limit: Int = 64) throws -> [(id: Int64, bytes: [UInt8])] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, bytes FROM output WHERE task_id = ? AND process_idx = ? AND stream = ? AND id > ?
+                SELECT id, codec, raw_size, bytes FROM output WHERE task_id = ? AND process_idx = ? AND stream = ? AND id > ?
                 ORDER BY id LIMIT ?
                 """, arguments: [task.uuidString, processIndex, stream.rawValue, afterID, limit])
-                .map { (id: $0["id"], bytes: [UInt8]($0["bytes"] as Data)) }
+                .map { (id: $0["id"], bytes: Self.chunkBytes($0)) }
         }
+    }
+
+    static func chunkBytes(_ row: Row) -> [UInt8] {
+        ChunkCodec.decode(row["bytes"], codec: row["codec"], rawSize: row["raw_size"])
     }
 
     /// Lines `range` of a stream (0-based, without their newlines); reads only the chunks that hold them.
@@ -69,7 +83,7 @@ extension TaskStore {
         guard !range.isEmpty else { return [] }
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT first_line, bytes FROM output
+                SELECT first_line, codec, raw_size, bytes FROM output
                 WHERE task_id = ? AND process_idx = ? AND stream = ? AND first_line < ? AND first_line + newline_count >= ?
                 ORDER BY id
                 """, arguments: [task.uuidString, processIndex, stream.rawValue, range.upperBound, range.lowerBound])
@@ -79,9 +93,8 @@ extension TaskStore {
         var result: [[UInt8]] = []
         var current: [UInt8] = []
         for row in rows {
-            let data: Data = row["bytes"]
-            data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-                let bytes = buffer.bindMemory(to: UInt8.self)
+            let data = Self.chunkBytes(row)
+            data.withUnsafeBufferPointer { bytes in
                 var start = 0
                 while start < bytes.count {
                     if let newline = bytes[start...].firstIndex(of: 10) {

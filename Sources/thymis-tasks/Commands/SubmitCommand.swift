@@ -62,11 +62,13 @@ struct Submitter {
     func submit(_ submission: ValidatedSubmission) async throws {
         let store = try global.openStore()
         let session = EngineSession(options: global, store: store)
-        var localEngine: TaskEngine?
+        // The lock must live as long as the engine runs here: releasing it lets another process
+        // become the engine and "recover" tasks this one is still running.
+        var localEngine: (engine: TaskEngine, lock: EngineLock)?
         let idText = try await session.perform(.submit, payload: submission.text) { lock in
             let engine = try session.makeEngine()
             try await engine.start()
-            localEngine = engine
+            localEngine = (engine, lock)
             FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(global.directory.path); running tasks in this process until the queue is empty\n".utf8))
             do { return try await engine.submit(submission).id.uuidString } catch { throw CLIError(error) }
         }
@@ -74,9 +76,10 @@ struct Submitter {
             throw CLIError("the engine answered \"\(idText)\" instead of a task id", code: ExitCodes.engine)
         }
         if !options.wait { try report(record, store: store) }
-        if let engine = localEngine {
+        if let (engine, lock) = localEngine {
             await session.runUntilIdle(engine)
             await engine.shutdown()
+            withExtendedLifetime(lock) {}
         }
         guard options.wait else { return }
         let final = try await TaskWaiter(store: store).waitUntilEnded(id)
