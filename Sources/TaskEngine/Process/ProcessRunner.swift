@@ -54,7 +54,9 @@ struct ProcessRunner: Sendable {
         options.createSession = true
         // Only reached if the Swift task running this is cancelled; the engine normally stops groups itself.
         options.teardownSequence = [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: grace)]
-        let environment = Environment.custom(spec.environment.map { Array("\($0.key)=\($0.value)".utf8) })
+        // swift-subprocess strdup()s raw environment entries: each must carry its own NUL, or the
+        // child reads heap garbage after the value (seen as `Bad port '22<garbage>'` from NIX_SSHOPTS).
+        let environment = Environment.custom(spec.environment.map { Array("\($0.key)=\($0.value)\0".utf8) })
         let store = self.store, taskID = self.taskID, index = self.index, signaller = self.signaller, grace = self.grace
         var groupID: Int32?
         do {
