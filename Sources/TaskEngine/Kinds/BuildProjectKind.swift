@@ -1,16 +1,19 @@
 import Foundation
 
 /// Build Project: evaluates which NixOS configurations the project has, then builds all their
-/// `config.system.build.toplevel` in one `nix build`.
+/// `config.system.build.toplevel` (or the project file's `build.attribute`) in one `nix build`.
 public struct BuildProjectKind: TaskKind {
     public static let type = "build_project_task"
     public static let typeName = "Build Project"
+    public static var secretFields: Set<String> { ProjectContext.secretFields }
 
     public let projectPath: String
+    let context: ProjectContext
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
-        try fields.requireOnly(["project_path"])
+        try fields.requireOnly(["project_path"] + ProjectContext.fields)
         projectPath = try ProjectPath.validate(fields)
+        context = try ProjectContext(fields, projectPath: projectPath)
     }
 
     public var target: String? { ProjectPath.shortName(projectPath) }
@@ -18,7 +21,7 @@ public struct BuildProjectKind: TaskKind {
 
     public func run(_ run: TaskRun) async throws {
         run.setProgress("evaluating configurations")
-        let evaluation = try await run.runRequiringSuccess(NixInvocation.spec(
+        let evaluation = try await run.runRequiringSuccess(context.nixSpec(
             ["eval"], ["--json", "\(projectPath)#nixosConfigurations", "--apply", "builtins.attrNames"],
             in: run, workingDirectory: projectPath, stepName: "evaluate configurations", stdoutCaptureLimit: 1 << 20))
         let names = try Self.configurationNames(evaluation.capturedStdout)
@@ -27,8 +30,9 @@ public struct BuildProjectKind: TaskKind {
             return
         }
         run.setProgress("building \(names.count) configuration\(names.count == 1 ? "" : "s")")
-        let installables = names.map { "\(projectPath)#nixosConfigurations.\(NixAttribute.quoted($0)).config.system.build.toplevel" }
-        try await run.runRequiringSuccess(NixInvocation.spec(
+        let attribute = context.projectFile?.buildAttribute ?? ProjectFile.defaultBuildAttribute
+        let installables = names.map { context.installable(configuration: $0, attribute: attribute, commit: nil) }
+        try await run.runRequiringSuccess(context.nixSpec(
             ["build"], ["--no-link", "--json"] + installables, in: run, workingDirectory: projectPath, stepName: "build",
             stdoutCaptureLimit: 1 << 20))
         run.setProgress("built \(names.joined(separator: ", "))")

@@ -4,12 +4,15 @@ import Foundation
 public struct FlakeUpdateKind: TaskKind {
     public static let type = "project_flake_update_task"
     public static let typeName = "Update Nix Flake"
+    public static var secretFields: Set<String> { ProjectContext.secretFields }
 
     public let projectPath: String
+    let context: ProjectContext
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
-        try fields.requireOnly(["project_path"])
+        try fields.requireOnly(["project_path"] + ProjectContext.fields)
         projectPath = try ProjectPath.validate(fields)
+        context = try ProjectContext(fields, projectPath: projectPath)
     }
 
     public var target: String? { ProjectPath.shortName(projectPath) }
@@ -19,8 +22,12 @@ public struct FlakeUpdateKind: TaskKind {
         let lockPath = projectPath + "/flake.lock"
         let before = FlakeLock.inputs(atPath: lockPath)
         run.setProgress("updating inputs")
-        try await run.runRequiringSuccess(NixInvocation.spec(
-            ["flake", "update"], [projectPath], in: run, workingDirectory: projectPath, stepName: "update flake"))
+        // Nix 2.19 turned the argument of `nix flake update` into input names; the flake moved to --flake.
+        let version = await NixVersion.installed(environment: run.baseEnvironment)
+        let flake = version.flakeUpdateTakesFlakeOption ? ["--flake", projectPath] : [projectPath]
+        // Access tokens reach nix through NIX_CONFIG in its environment (redacted in the record), never argv.
+        try await run.runRequiringSuccess(context.nixSpec(
+            ["flake", "update"], flake, in: run, workingDirectory: projectPath, stepName: "update flake"))
         let after = FlakeLock.inputs(atPath: lockPath)
         run.setProgress(FlakeLock.describeChanges(before: before, after: after))
     }

@@ -10,37 +10,52 @@ public struct SSHCommandKind: TaskKind {
     public let user: String
     public let command: String
     public let keyPath: String
-    public let knownHostsPath: String
+    /// The known-hosts file given; nil when `ssh_host_key` is trusted instead.
+    public let knownHostsPath: String?
+    /// The device's own host key (our addition): the only key trusted for this host.
+    public let hostKey: String?
+    /// The project device this runs on (our addition), shown as the target.
+    public let deviceIdentifier: String?
     public let connectTimeout: Int
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["target_host", "target_port", "target_user", "command", "ssh_key_path",
-                                "ssh_known_hosts_path", "connect_timeout"])
+                                "ssh_known_hosts_path", "ssh_host_key", "device_identifier", "connect_timeout"])
         host = try SSHOptions.host(fields, "target_host")
         port = try fields.optionalInt("target_port", range: 1...65535) ?? 22
         user = try SSHOptions.user(fields, "target_user") ?? "root"
         command = try fields.string("command")
         keyPath = try SSHOptions.readableFile(fields, "ssh_key_path")
-        knownHostsPath = try SSHOptions.readableFile(fields, "ssh_known_hosts_path")
+        hostKey = try SSHOptions.optionalHostKey(fields, "ssh_host_key")
+        if hostKey != nil && (fields.object["ssh_known_hosts_path"] ?? .null) == .null {
+            knownHostsPath = nil
+        } else {
+            knownHostsPath = try SSHOptions.readableFile(fields, "ssh_known_hosts_path")
+        }
+        deviceIdentifier = try fields.optionalString("device_identifier", maxBytes: 255)
         connectTimeout = try fields.optionalInt("connect_timeout", range: 1...600) ?? 10
     }
 
-    public var target: String? { port == 22 ? "\(user)@\(host)" : "\(user)@\(host):\(port)" }
+    var login: String { port == 22 ? "\(user)@\(host)" : "\(user)@\(host):\(port)" }
+    public var target: String? { deviceIdentifier ?? login }
     public var pool: Pool? { .remote }
 
     public func run(_ run: TaskRun) async throws {
+        // A given known-hosts file wins; otherwise a private one holding only the device's key.
+        let knownHosts = try KnownHostsFile(host: host, port: port, hostKey: knownHostsPath == nil ? hostKey : nil,
+                                            existingPath: knownHostsPath)
         let spec = ProcessSpec(
             program: "ssh",
-            arguments: SSHOptions.arguments(port: port, user: user, keyPath: keyPath, knownHostsPath: knownHostsPath,
+            arguments: SSHOptions.arguments(port: port, user: user, keyPath: keyPath, knownHostsPath: knownHosts.path,
                                             connectTimeout: connectTimeout) + ["--", host, command],
             environment: run.baseEnvironment, stepName: "ssh command")
         let outcome = try await run.run(spec)
         guard outcome.succeeded else {
             // ssh exits 255 for its own errors (unreachable, host key mismatch); other codes are the command's.
             if outcome.exitCode == 255 {
-                throw TaskFailure("ssh to \(target ?? host) failed (exit 255: connection, authentication or host key problem; see stderr)")
+                throw TaskFailure("ssh to \(login) failed (exit 255: connection, authentication or host key problem; see stderr)")
             }
-            throw TaskFailure("the command on \(target ?? host) \(outcome.endDescription)")
+            throw TaskFailure("the command on \(login) \(outcome.endDescription)")
         }
     }
 }
@@ -71,6 +86,29 @@ enum SSHOptions {
             throw .invalidValue(type: fields.context, field: field, reason: "is not a user name (letters, digits, '.', '_', '-')")
         }
         return value
+    }
+
+    /// An ssh host public key line, `TYPE BASE64 [comment]` (what goes after the host in known_hosts).
+    static func optionalHostKey(_ fields: SubmissionFields, _ field: String) throws(SubmissionError) -> String? {
+        guard let value = try fields.optionalString(field, maxBytes: 16 * 1024) else { return nil }
+        let words = value.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count >= 2, words[0].hasPrefix("ssh-") || words[0].hasPrefix("ecdsa-") || words[0].hasPrefix("sk-"),
+              !value.contains(where: \.isNewline) else {
+            throw .invalidValue(type: fields.context, field: field,
+                                reason: "is not an ssh public host key like \"ssh-ed25519 AAAA...\" (one line)")
+        }
+        return value.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// `NIX_SSHOPTS` for `nix copy --to ssh-ng://`: the same options as `arguments`. Nix splits it at
+    /// white space, so paths holding spaces cannot be passed this way.
+    static func nixSSHOpts(port: Int, keyPath: String, knownHostsPath: String, connectTimeout: Int) throws -> String {
+        for path in [keyPath, knownHostsPath] where path.contains(where: \.isWhitespace) {
+            throw TaskFailure("copy: the path \(path) holds white space, which NIX_SSHOPTS cannot carry; move the file")
+        }
+        return ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHostsPath)",
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=\(connectTimeout)", "-o", "IdentitiesOnly=yes",
+                "-o", "LogLevel=ERROR", "-i", keyPath, "-p", "\(port)"].joined(separator: " ")
     }
 
     static func readableFile(_ fields: SubmissionFields, _ field: String) throws(SubmissionError) -> String {

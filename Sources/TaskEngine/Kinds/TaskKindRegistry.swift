@@ -18,9 +18,10 @@ public struct TaskKindRegistry: Sendable {
         for kind in kinds { register(kind) }
     }
 
-    /// Build Project, Update Nix Flake and Run SSH Command (more arrive with their issues).
+    /// The seven task types of Thymis' Tasks view.
     public static var standard: TaskKindRegistry {
-        TaskKindRegistry([BuildProjectKind.self, FlakeUpdateKind.self, SSHCommandKind.self])
+        TaskKindRegistry([BuildProjectKind.self, FlakeUpdateKind.self, DeployDevicesKind.self, DeployDeviceKind.self,
+                          BuildDeviceImageKind.self, SSHCommandKind.self, RunNixOSVMKind.self])
     }
 
     public mutating func register(_ kind: any TaskKind.Type) {

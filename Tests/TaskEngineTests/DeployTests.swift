@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+@testable import TaskEngine
+
+@Suite("Deploy Devices and Deploy to Device: real git, nix copy over ssh-ng and switch on a loopback sshd",
+       .enabled(if: nixAndSSHAvailable))
+struct DeployTests {
+    let environment: TestEnvironment
+    let server: SSHServer
+    init() throws {
+        environment = try TestEnvironment()
+        server = try SSHServer()
+    }
+
+    /// A device entry of a deploy submission pointing at the test sshd, with its own profile.
+    func device(_ identifier: String, configuration: String = "kiosk", port: Int? = nil, hostKey: String? = nil) throws -> JSONValue {
+        let profiles = environment.path("profiles/\(identifier)")
+        try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
+        return .object([
+            "identifier": .string(identifier), "host": .string("127.0.0.1"), "port": .number(Double(port ?? server.port)),
+            "username": .string("root"), "configuration": .string(configuration),
+            "host_key": .string(try hostKey ?? server.hostPublicKey), "system_profile": .string(profiles + "/system"),
+        ])
+    }
+
+    func deploy(_ project: FixtureProject, _ devices: [JSONValue]) -> JSONValue {
+        .object(["type": .string(DeployDevicesKind.type), "project_path": .string(project.path),
+                 "devices": .array(devices), "ssh_key_path": .string(server.clientKey), "connect_timeout": .number(5)])
+    }
+
+    @Test("a device is built at the committed revision, copied, its profile set and switched")
+    func success() async throws {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let parent = try await engine.submitValue(deploy(project, [try device("kiosk-1")]))
+        let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(60))
+        #expect(final.state == .completed, "\(final.failureReason ?? "")")
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        #expect(child.state == .completed, "\(child.failureReason ?? "")")
+        #expect(child.displayName == "Deploy to kiosk-1" && child.target == "kiosk-1" && child.pool == "remote")
+        #expect(project.switches == ["kiosk switched"])
+
+        let steps = try environment.store.processes(of: child.id)
+        #expect(steps.map { $0.arguments.first ?? "" } == ["build", "copy", "-o", "-o"])
+        let revision = try project.head
+        #expect(steps[0].arguments.contains("git+file://\(project.path)?rev=\(revision)#nixosConfigurations.kiosk.config.system.build.toplevel"))
+        #expect(steps[1].arguments.contains("ssh-ng://root@127.0.0.1"))
+        let sshOpts = try #require(steps[1].environment["NIX_SSHOPTS"])
+        for option in ["BatchMode=yes", "StrictHostKeyChecking=yes", "-p \(server.port)", "-i \(server.clientKey)"] {
+            #expect(sshOpts.contains(option), "\(sshOpts)")
+        }
+        #expect(steps[2].arguments.last?.hasPrefix("nix-env -p '\(environment.path("profiles/kiosk-1/system"))' --set '/nix/store/") == true)
+        #expect(steps[3].arguments.last?.hasSuffix("/bin/switch-to-configuration' switch") == true)
+        #expect(try environment.store.allText(child.id, process: 3, stream: .stdout) == "activating the configuration...\n")
+        let profileTarget = try FileManager.default.destinationOfSymbolicLink(atPath: environment.path("profiles/kiosk-1/system"))
+        #expect(profileTarget.hasPrefix("system-1-link"))
+        // The parent checked the repository and read the revision itself.
+        #expect(try environment.store.processes(of: parent.id).map(\.arguments) ==
+                [["-C", project.path, "status", "--porcelain", "--untracked-files=no"], ["-C", project.path, "rev-parse", "HEAD"]])
+    }
+
+    @Test("a dirty repository is refused before anything is built")
+    func dirtyRepository() async throws {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
+        try "# changed\n".appendLine(to: project.path + "/flake.nix")
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let parent = try await engine.submitValue(deploy(project, [try device("kiosk-1")]))
+        let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(30))
+        #expect(final.failureReason == "the project repository \(project.path) has uncommitted changes (flake.nix); commit or revert them first: a deploy builds the committed revision only")
+        #expect(try environment.store.children(of: parent.id).isEmpty)
+    }
+
+    @Test("a build error, a missing configuration, a wrong host key and an unreachable device each fail their own child with the step named")
+    func failures() async throws {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal, "broken": .failingBuild])
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let closedPort = try SSHServer.freePort()
+        let parent = try await engine.submitValue(deploy(project, [
+            try device("ok-1"), try device("broken-1", configuration: "broken"), try device("missing-1", configuration: "missing"),
+            try device("mismatch-1", hostKey: try server.otherPublicKey), try device("gone-1", port: closedPort),
+        ]))
+        let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(60))
+        #expect(final.state == .failed)
+        #expect(final.failureReason?.hasPrefix("4 of 5 failed: broken-1 (build failed: nix exited with 1: ") == true, "\(final.failureReason ?? "")")
+        let children = Dictionary(uniqueKeysWithValues: try environment.store.children(of: parent.id).map { ($0.target ?? "", $0) })
+        #expect(children["ok-1"]?.state == .completed)
+        let broken = children["broken-1"]?.failureReason ?? ""
+        #expect(broken.hasPrefix("build failed: nix exited with 1: ") && broken.contains("failed with exit code 42"), "\(broken)")
+        let missing = children["missing-1"]?.failureReason ?? ""
+        #expect(missing.hasPrefix("build failed: nix exited with 1: ") && missing.contains("does not provide attribute")
+                && missing.contains("nixosConfigurations.missing"), "\(missing)")
+        let mismatch = children["mismatch-1"]?.failureReason ?? ""
+        #expect(mismatch.hasPrefix("copy failed: nix exited with 1: cannot open connection to remote store 'ssh-ng://root@127.0.0.1'")
+                && mismatch.hasSuffix("; ssh: host key verification failed (the device's key is not the one trusted for it)"), "\(mismatch)")
+        let gone = children["gone-1"]?.failureReason ?? ""
+        #expect(gone.hasPrefix("copy failed: ") && gone.hasSuffix("; ssh: connect to host 127.0.0.1 port \(closedPort): Connection refused"), "\(gone)")
+        #expect(project.switches == ["kiosk switched"])
+    }
+
+    @Test("cancelling a deploy while its build runs stops nix and the builder")
+    func cancel() async throws {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["slow": .slowBuild])
+        let engine = environment.makeEngine(grace: .seconds(3))
+        try await engine.start(watchRequests: false)
+        let parent = try await engine.submitValue(deploy(project, [try device("slow-1", configuration: "slow")]))
+        let marker = "\(project.nonce)-slow-build"
+        #expect(await eventually(timeout: .seconds(30)) { builderPIDs(containing: marker).count > 0 }, "the builder never started")
+        #expect(try await engine.cancel(parent.id) == .cancelled)
+        #expect(await eventually { builderPIDs(containing: marker).isEmpty }, "the builder outlived the cancelled deploy")
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        #expect(child.cancelled && child.state == .failed)
+    }
+
+    @Test("20 devices with a remote limit of 8: at most 8 at once; the unreachable one fails and the parent names it")
+    func twentyDevices() async throws {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
+        let engine = environment.makeEngine(limits: [.nix: 2, .remote: 8, .vm: 1])
+        try await engine.start(watchRequests: false)
+        let closedPort = try SSHServer.freePort()
+        var devices: [JSONValue] = []
+        for index in 1...20 {
+            devices.append(try device(String(format: "kiosk-%02d", index), port: index == 13 ? closedPort : nil))
+        }
+        let parent = try await engine.submitValue(deploy(project, devices))
+        let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(120))
+        #expect(final.state == .failed)
+        #expect(final.failureReason?.hasPrefix("1 of 20 failed: kiosk-13 (copy failed: ") == true, "\(final.failureReason ?? "")")
+        let children = try environment.store.children(of: parent.id)
+        #expect(children.count == 20)
+        let failedOutput = try children.filter { $0.state != .completed && $0.target != "kiosk-13" }
+            .map { try environment.store.allText($0.id, process: 1, stream: .stderr) }
+        #expect(children.filter { $0.state == .completed }.count == 19, "\(failedOutput)")
+        #expect(project.switches.count == 19)
+        // Sweep the children's run intervals: never more than 8 overlap.
+        var events: [(Date, Int)] = []
+        for child in children {
+            let start = try #require(child.startedAt), end = try #require(child.endedAt)
+            events += [(start, 1), (end, -1)]
+        }
+        var current = 0, peak = 0
+        for (_, delta) in events.sorted(by: { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }) {
+            current += delta
+            peak = max(peak, current)
+        }
+        #expect(peak <= 8 && peak >= 2, "peak concurrency \(peak)")
+    }
+}
+
+extension String {
+    func appendLine(to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(utf8))
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+@testable import TaskEngine
+
+/// A project for the task types: a git repository with an input-less flake whose configurations
+/// have `toplevel` (with a `bin/switch-to-configuration` that records it ran), `vm` (a
+/// `bin/run-<name>-vm` that prints boot lines and runs until killed) and `image` (a directory
+/// holding `disk.img` next to `nix-support/`), all plain /bin/sh derivations.
+struct FixtureProject {
+    /// How a configuration's derivations behave.
+    enum Behaviour { case normal, failingBuild, slowBuild, noImage }
+
+    let path: String
+    /// Each switch appends "<configuration> switched" here.
+    let switchMarker: String
+    /// In every derivation name: lets a test find this project's builders and VMs in /proc.
+    let nonce: String
+
+    init(in directory: String, configurations: [String: Behaviour], commit: Bool = true) throws {
+        path = directory + "/project"
+        switchMarker = directory + "/switched"
+        nonce = "fx\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let entries = configurations.sorted { $0.key < $1.key }.map { name, behaviour in
+            Self.configuration(name, behaviour, nonce: nonce, marker: switchMarker)
+        }.joined(separator: "\n")
+        let flake = "{\n  outputs = { self }: {\n    nixosConfigurations = {\n\(entries)\n    };\n  };\n}\n"
+        try flake.write(toFile: path + "/flake.nix", atomically: true, encoding: .utf8)
+        try git(["init", "-q"])
+        if commit { try self.commit("initial") }
+    }
+
+    func commit(_ message: String) throws {
+        try git(["add", "-A"])
+        try git(["-c", "user.email=test@example.invalid", "-c", "user.name=test", "commit", "-q", "-m", message])
+    }
+
+    func git(_ arguments: [String]) throws {
+        try SSHServer.run("/usr/bin/git", ["-C", path] + arguments)
+    }
+
+    /// The commit HEAD points at (read from .git, no process needed).
+    var head: String {
+        get throws {
+            let ref = try String(contentsOfFile: path + "/.git/HEAD", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard ref.hasPrefix("ref: ") else { return ref }
+            return try String(contentsOfFile: path + "/.git/" + ref.dropFirst(5), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Lines the switch script wrote so far.
+    var switches: [String] {
+        ((try? String(contentsOfFile: switchMarker, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Writes `thymis-project.json` (untracked: a deploy does not need it committed).
+    func writeProjectFile(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: path + "/" + ProjectFile.defaultName))
+    }
+
+    private static func configuration(_ name: String, _ behaviour: Behaviour, nonce: String, marker: String) -> String {
+        let prefix = behaviour == .slowBuild ? "echo \(nonce)-slow-build; sleep 120; " : behaviour == .failingBuild ? "echo about to fail; exit 42; " : ""
+        let toplevel = """
+            \(prefix)mkdir -p $out/bin
+            printf '#!/bin/sh\\necho "activating the configuration..."\\necho "\(name) switched" >> \(marker)\\n' > $out/bin/switch-to-configuration
+            chmod +x $out/bin/switch-to-configuration
+            """
+        let vm = """
+            \(prefix)mkdir -p $out/bin
+            printf '#!/bin/sh\\necho "booting \(name)"\\necho "\(name) login:"\\nwhile :; do sleep 0.1; done\\n' > $out/bin/run-\(name)-vm
+            chmod +x $out/bin/run-\(name)-vm
+            """
+        let image = "\(prefix)mkdir -p $out/nix-support; head -c 65536 /dev/zero > $out/disk.img; echo file disk-image $out/disk.img > $out/nix-support/hydra-build-products"
+        func derivation(_ kind: String, _ script: String) -> String {
+            """
+            derivation { name = "\(kind)-\(name)-\(nonce)"; system = "x86_64-linux"; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+                  args = [ "-c" ''\(script)'' ]; }
+            """
+        }
+        let imageAttribute = behaviour == .noImage ? "" : "image = \(derivation("image", image));"
+        return """
+                "\(name)" = { config.system.build = {
+                  toplevel = \(derivation("toplevel", toplevel));
+                  vm = \(derivation("vm", vm));
+                  \(imageAttribute)
+                }; };
+            """
+    }
+}
+
+extension SSHServer {
+    var hostPublicKey: String {
+        get throws { try String(contentsOfFile: directory + "/host_key.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+    var otherPublicKey: String {
+        get throws { try String(contentsOfFile: directory + "/other_key.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+}
+
+/// Whether the tests that need nix, git and sshd can run here.
+let nixAndSSHAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/nix")
+    && FileManager.default.isExecutableFile(atPath: "/usr/bin/git") && SSHServer.isAvailable
