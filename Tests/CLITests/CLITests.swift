@@ -1,1 +1,168 @@
+import Foundation
 import Testing
+@testable import TaskEngine
+
+@Suite("the command line, run as a user would run it", .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: CLIRunner.executable)))
+struct CLITests {
+    let cli: CLIRunner
+    init() throws { cli = try CLIRunner() }
+
+    @Test("malformed submission JSON: one clear line, exit 2, nothing stored")
+    func malformedFile() async throws {
+        defer { cli.cleanUp() }
+        let result = try await cli.run(["submit", "--file", "-"], stdin: #"{"type": "build_project_task", "#)
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.hasPrefix("thymis-tasks: the submission is not valid JSON"))
+        #expect(try await cli.tasks().isEmpty)
+    }
+
+    @Test("a missing field and a project without flake.nix are named; exit 2")
+    func badFields() async throws {
+        defer { cli.cleanUp() }
+        let missing = try await cli.run(["submit", "--file", "-"], stdin: #"{"type": "build_project_task"}"#)
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "thymis-tasks: build_project_task: field \"project_path\" is missing\n")
+        let empty = cli.scratch + "/no-flake"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let noFlake = try await cli.run(["submit", "build-project", "--project", empty])
+        #expect(noFlake.status == 2)
+        #expect(noFlake.stderr.contains("project path \(empty) has no flake.nix"))
+        #expect(try await cli.tasks().isEmpty)
+    }
+
+    @Test("usage errors are one line with exit 64; --help exits 0")
+    func usage() async throws {
+        defer { cli.cleanUp() }
+        let bad = try await cli.run(["list", "--limit", "many"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.split(separator: "\n").count == 1)
+        let help = try await cli.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Exit codes:"))
+        #expect(help.stdout.contains("submit"))
+    }
+
+    @Test("build-project --wait runs the real nix; list, show and logs see it")
+    func buildAndInspect() async throws {
+        defer { cli.cleanUp() }
+        let project = try cli.makeProject("fleet", configurations: ["kiosk-1": "echo hello from the builder; mkdir -p $out"])
+        let result = try await cli.run(["submit", "build-project", "--project", project, "--wait"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let id = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(UUID(uuidString: id) != nil)
+        #expect(result.stderr.contains("no engine was running"))
+        let tasks = try await cli.tasks()
+        #expect(tasks.count == 1)
+        #expect(tasks.first?["state"] as? String == "completed")
+        #expect(tasks.first?["display_name"] as? String == "Build Project")
+        let detail = try await cli.task(String(id.prefix(8)))
+        let processes = detail["processes"] as? [[String: Any]] ?? []
+        #expect(processes.count == 2)
+        #expect((processes.last?["nix"] as? [String: Any])?["builds"] != nil)
+        let logs = try await cli.run(["logs", id, "--stream", "build"])
+        #expect(logs.stdout.contains("hello from the builder"))
+        let human = try await cli.run(["show", id])
+        #expect(human.stdout.contains("✔ Build Project  [completed]"))
+        let list = try await cli.run(["list"])
+        #expect(list.stdout.contains("completed"))
+    }
+
+    @Test("unknown and ambiguous ids: exit 3 with the candidates")
+    func ids() async throws {
+        defer { cli.cleanUp() }
+        let store = try TaskStore(directory: StateDirectory(path: cli.stateDirectory))
+        let submission = try TaskKindRegistry.standard.validate(.object([
+            "type": .string("ssh_command_task"), "target_host": .string("h"), "command": .string("id"),
+            "ssh_key_path": .string("/etc/hostname"), "ssh_known_hosts_path": .string("/etc/hostname"),
+        ]))
+        var first = TaskEngine.newRecord(submission, parent: nil, retryOf: nil)
+        first.id = UUID(uuidString: "ABCDEF01-0000-4000-8000-000000000001")!
+        var second = first
+        second.id = UUID(uuidString: "ABCDEF02-0000-4000-8000-000000000002")!
+        try store.insert([first, second])
+        let none = try await cli.run(["show", "0123"])
+        #expect(none.status == 3)
+        #expect(none.stderr == "thymis-tasks: no task matches \"0123\"; `thymis-tasks list` shows the task ids\n")
+        let ambiguous = try await cli.run(["show", "abcdef0"])
+        #expect(ambiguous.status == 3)
+        #expect(ambiguous.stderr.contains("matches 2 tasks"))
+        let hostile = try await cli.run(["show", "'; rm -rf /"])
+        #expect(hostile.status == 3)
+    }
+
+    @Test("cancel from another process reaches the engine a submit started; the build stops")
+    func crossProcessCancel() async throws {
+        defer { cli.cleanUp() }
+        let marker = "thymis-cli-slow-\(UUID().uuidString.prefix(8))"
+        let project = try cli.makeProject("slow", configurations: ["slow": "echo \(marker); sleep 120; echo done"])
+        let submitter = try cli.start(["submit", "build-project", "--project", project])
+        var id = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while id.isEmpty && ContinuousClock.now < deadline {
+            id = ((try? String(contentsOfFile: submitter.stdout, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        _ = try await cli.waitForState(id, ["running"])
+        #expect(await waitUntil { !commandLines(containing: marker).isEmpty }, "the builder never started")
+        let cancel = try await cli.run(["cancel", String(id.prefix(8))])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(cancel.stdout.contains("cancelled"))
+        let submitted = try await cli.wait(submitter, timeout: .seconds(20))
+        #expect(submitted.status == 0)
+        let record = try await cli.task(id)
+        #expect(record["display_state"] as? String == "cancelled")
+        #expect(await waitUntil { commandLines(containing: marker).isEmpty }, "the builder outlived the cancel")
+        let again = try await cli.run(["cancel", id])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already cancelled"))
+    }
+
+    @Test("retry with no engine running queues the task and says so; serve then runs it")
+    func retryAndServe() async throws {
+        defer { cli.cleanUp() }
+        let project = try cli.makeProject("flaky", configurations: ["c": "mkdir -p $out"])
+        let first = try await cli.run(["submit", "build-project", "--project", project, "--wait"])
+        let id = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let retry = try await cli.run(["retry", id])
+        #expect(retry.status == 0)
+        #expect(retry.stderr.contains("the retry is queued"))
+        let newID = retry.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await cli.task(newID)["retry_of"] as? String == id.lowercased())
+        #expect(try await cli.task(newID)["state"] as? String == "pending")
+
+        let serve = try cli.start(["serve"])
+        _ = try await cli.waitForState(newID, ["completed"], timeout: .seconds(30))
+        // A client submit goes through serve's engine.
+        let client = try await cli.run(["submit", "build-project", "--project", project, "--wait", "--json"])
+        #expect(client.status == 0)
+        #expect(!client.stderr.contains("no engine was running"))
+        let started = ContinuousClock.now
+        kill(serve.pid, SIGTERM)
+        let served = try await cli.wait(serve, timeout: .seconds(10))
+        #expect(served.status == 0)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
+
+func waitUntil(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return condition()
+}
+
+/// Pids whose command line contains `marker`.
+func commandLines(containing marker: String) -> [Int32] {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    return entries.compactMap { entry -> Int32? in
+        guard let pid = Int32(entry), pid != getpid(),
+              let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              !stat.contains(") Z ") else { return nil }
+        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker) ? pid : nil
+    }
+}

@@ -22,7 +22,8 @@ struct SubmitCommand: AsyncParsableCommand {
             directory, this process becomes the engine and keeps running until its queue is empty.
             Submission JSON: see docs/submissions.md, e.g. {"type": "build_project_task", "project_path": "/srv/fleet"}.
             """,
-        subcommands: [BuildProjectSubmit.self, UpdateFlakeSubmit.self, SSHCommandSubmit.self]
+        subcommands: [BuildProjectSubmit.self, UpdateFlakeSubmit.self, DeploySubmit.self, BuildImageSubmit.self,
+                      RunVMSubmit.self, SSHCommandSubmit.self]
     )
 
     @OptionGroup var global: GlobalOptions
@@ -33,7 +34,7 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let file else {
-            throw CLIError("give a task form (build-project, update-flake, ssh-command) or --file FILE; see `thymis-tasks submit --help`",
+            throw CLIError("give a task form (build-project, update-flake, deploy, build-image, run-vm, ssh-command) or --file FILE; see `thymis-tasks submit --help`",
                            code: ExitCodes.usage)
         }
         let data: Data
@@ -75,7 +76,11 @@ struct Submitter {
         guard let id = UUID(uuidString: idText), let record = try store.task(id) else {
             throw CLIError("the engine answered \"\(idText)\" instead of a task id", code: ExitCodes.engine)
         }
-        if !options.wait { try report(record, store: store) }
+        if !options.wait {
+            try report(record, store: store)
+            // Scripts reading the id must get it now, not when this process' engine finishes the queue.
+            fflush(nil)
+        }
         if let (engine, lock) = localEngine {
             await session.runUntilIdle(engine)
             await engine.shutdown()
@@ -128,35 +133,64 @@ struct UpdateFlakeSubmit: AsyncParsableCommand {
 }
 
 /// `submit ssh-command --host H [--port P] [--user U] --identity KEY --known-hosts FILE -- COMMAND...`
+/// or `submit ssh-command --device ID [--project DIR] -- COMMAND...` (address and host key from the project file).
 struct SSHCommandSubmit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ssh-command", abstract: "Run a command on a host over ssh (Run SSH Command).",
-        discussion: "The command words are joined with spaces and run by the remote user's shell.")
+        discussion: """
+            Either --device ID (host, port, user, host key and identity from the project file) or --host with \
+            --identity and --known-hosts. The command words are joined with spaces and run by the remote user's shell.
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var submit: SubmitOptions
-    @Option(help: "The host name or address.") var host: String
+    @Option(help: ArgumentHelp("A device identifier from the project file.", valueName: "id")) var device: String?
+    @Option(help: ArgumentHelp("The project directory, for --device.", valueName: "dir")) var project: String = "."
+    @Option(help: ArgumentHelp("The project file, for --device (default: DIR/thymis-project.json).", valueName: "path"))
+    var projectFile: String?
+    @Option(help: "The host name or address.") var host: String?
     @Option(help: "The ssh port.") var port: Int = 22
     @Option(help: "The remote user.") var user: String = "root"
-    @Option(help: ArgumentHelp("The private key to log in with.", valueName: "key")) var identity: String
+    @Option(help: ArgumentHelp("The private key to log in with.", valueName: "key")) var identity: String?
     @Option(help: ArgumentHelp("A known-hosts file holding the host's key (no other key is trusted).", valueName: "file"))
-    var knownHosts: String
-    @Option(help: "Seconds to wait for the connection.") var connectTimeout: Int = 10
+    var knownHosts: String?
+    @Option(help: "Seconds to wait for the connection.") var connectTimeout: Int?
     @Argument(parsing: .postTerminator, help: "The command to run.") var command: [String] = []
 
     func run() async throws {
         guard !command.isEmpty else {
-            throw CLIError("give the command after --, e.g. `submit ssh-command --host H ... -- uptime`", code: ExitCodes.usage)
+            throw CLIError("give the command after --, e.g. `submit ssh-command --device kiosk-1 -- uptime`", code: ExitCodes.usage)
         }
-        var fields: [String: JSONValue] = ["type": .string(SSHCommandKind.type)]
-        fields["target_host"] = .string(host)
-        fields["target_port"] = .number(Double(port))
-        fields["target_user"] = .string(user)
-        fields["ssh_key_path"] = .string(identity)
-        fields["ssh_known_hosts_path"] = .string(knownHosts)
-        fields["connect_timeout"] = .number(Double(connectTimeout))
-        fields["command"] = .string(command.joined(separator: " "))
+        var fields: [String: JSONValue] = ["type": .string(SSHCommandKind.type), "command": .string(command.joined(separator: " "))]
+        if let device {
+            guard host == nil else { throw CLIError("give --device or --host, not both", code: ExitCodes.usage) }
+            let options = try ProjectOptions.parse(["--project", project] + (projectFile.map { ["--project-file", $0] } ?? []))
+            let file = try options.load(requiredFor: "submit ssh-command --device")!
+            let entry = try projectDevices([device], in: file)[0]
+            fields["device_identifier"] = .string(entry.identifier)
+            fields["target_host"] = .string(entry.host)
+            fields["target_port"] = .number(Double(entry.port))
+            fields["target_user"] = .string(entry.user)
+            fields["ssh_key_path"] = .string(try sshIdentity(identity, in: file))
+            if let hostKey = entry.hostKey { fields["ssh_host_key"] = .string(hostKey) }
+            if let knownHosts = knownHosts.map(Self.absolute) ?? file.ssh.knownHosts, entry.hostKey == nil || knownHosts != nil {
+                fields["ssh_known_hosts_path"] = .string(knownHosts)
+            }
+            fields["connect_timeout"] = .number(Double(connectTimeout ?? file.ssh.connectTimeout ?? 10))
+        } else {
+            guard let host, let identity, let knownHosts else {
+                throw CLIError("give --device ID, or --host with --identity and --known-hosts", code: ExitCodes.usage)
+            }
+            fields["target_host"] = .string(host)
+            fields["target_port"] = .number(Double(port))
+            fields["target_user"] = .string(user)
+            fields["ssh_key_path"] = .string(Self.absolute(identity))
+            fields["ssh_known_hosts_path"] = .string(Self.absolute(knownHosts))
+            fields["connect_timeout"] = .number(Double(connectTimeout ?? 10))
+        }
         try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
     }
+
+    private static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 }
 
 /// Checks a submission built from options, with the same rules as JSON from a file.
