@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import TaskEngine
+
+/// `submit deploy --project DIR (--device ID... | --all)`
+struct DeploySubmit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy", abstract: "Deploy the committed revision to devices of the project file (Deploy Devices).",
+        discussion: """
+            One Deploy to Device child per device, in the remote pool: build the configuration's toplevel at \
+            HEAD (a repository with uncommitted changes is refused), nix copy to the device over ssh-ng, set \
+            the system profile, switch-to-configuration switch.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var submit: SubmitOptions
+    @OptionGroup var projectOptions: ProjectOptions
+    @Option(name: .customLong("device"), help: ArgumentHelp("A device identifier from the project file (repeatable).", valueName: "id"))
+    var devices: [String] = []
+    @Flag(help: "Deploy every device of the project file.") var all = false
+    @Option(help: ArgumentHelp("Deploy this commit instead of HEAD.", valueName: "rev")) var commit: String?
+    @Option(help: ArgumentHelp("The private key to log in with (default: the project file's ssh.identity).", valueName: "key"))
+    var identity: String?
+
+    func run() async throws {
+        guard all != !devices.isEmpty else {
+            throw CLIError("give --device ID (one or more) or --all, not both and not neither", code: ExitCodes.usage)
+        }
+        let file = try projectOptions.load(requiredFor: "submit deploy")!
+        let chosen = all ? file.devices : try projectDevices(devices, in: file)
+        guard !chosen.isEmpty else { throw CLIError("project file \(file.path) lists no devices", code: ExitCodes.badInput) }
+        var fields = projectOptions.fields
+        fields["type"] = .string(DeployDevicesKind.type)
+        fields["devices"] = .array(chosen.map(deviceJSON))
+        fields["ssh_key_path"] = .string(try sshIdentity(identity, in: file))
+        if let knownHosts = file.ssh.knownHosts { fields["known_hosts_path"] = .string(knownHosts) }
+        if let timeout = file.ssh.connectTimeout { fields["connect_timeout"] = .number(Double(timeout)) }
+        if let commit { fields["commit"] = .string(commit) }
+        try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
+    }
+}

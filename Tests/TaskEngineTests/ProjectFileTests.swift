@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import TaskEngine
+
+@Suite("the project file: loading, defaults and errors that name file, device and field")
+struct ProjectFileTests {
+    let environment: TestEnvironment
+    init() throws { environment = try TestEnvironment() }
+
+    func write(_ text: String) throws -> String {
+        let directory = environment.path("fleet")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/thymis-project.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("the example of docs/project.md loads; relative paths are taken from the file's directory")
+    func example() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/project.md").path
+        let markdown = try String(contentsOfFile: docs, encoding: .utf8)
+        let start = try #require(markdown.range(of: "```json\n"))
+        let end = try #require(markdown.range(of: "\n```", range: start.upperBound..<markdown.endIndex))
+        let path = try write(String(markdown[start.upperBound..<end.lowerBound]))
+        let file = try ProjectFile.load(path)
+        let directory = environment.path("fleet")
+        #expect(file.devices.map(\.identifier) == ["kiosk-1", "kiosk-2", "gateway"])
+        #expect(file.devices[1].configuration == "kiosk" && file.devices[1].port == 2222 && file.devices[1].user == "root")
+        #expect(file.devices[2].configuration == "gateway" && file.devices[2].hostKey == nil)
+        #expect(file.ssh.identity == directory + "/keys/id_ed25519")
+        #expect(file.ssh.knownHosts == directory + "/keys/known_hosts")
+        #expect(file.imageDirectory == "/srv/thymis/images")
+        #expect(file.pools == [.nix: 2, .remote: 8, .vm: 1])
+        #expect(file.imageAttribute(forConfiguration: "kiosk") == "config.system.build.sdImage")
+        #expect(file.imageAttribute(forConfiguration: "gateway") == "config.system.build.isoImage")
+        #expect(file.imageAttribute(forConfiguration: "other") == "config.system.build.image")
+        #expect(file.nix.accessTokens == ["github.com": "ghp_exampletoken"])
+        #expect(file.systemProfile == nil && file.devices[0].systemProfile == nil)
+    }
+
+    @Test("errors name the file, the device and the field")
+    func errors() throws {
+        let cases: [(String, String)] = [
+            (#"{"devices": [{"identifier": "a", "host": "h", "host_key": "ssh-ed25519 AAAA"}, {"identifier": "kiosk-2", "host_key": "ssh-ed25519 AAAA"}]}"#,
+             #"device "kiosk-2" (devices[1]): field "host" is missing"#),
+            (#"{"devices": [{"identifier": "kiosk-1", "host": "h", "port": "22", "host_key": "ssh-ed25519 AAAA"}]}"#,
+             #"device "kiosk-1" (devices[0]): field "port" must be an integer, not a string"#),
+            (#"{"devices": [{"identifier": "kiosk-1", "host": "h"}]}"#,
+             #"device "kiosk-1" (devices[0]): field "host_key" is missing"#),
+            (#"{"devices": [{"host": "h"}]}"#, #"devices[0]: field "identifier" is missing"#),
+            (#"{"pools": {"remote": 0}}"#, #"pools: field "remote" is 0; it must be between 1 and 1000"#),
+            (#"{"nix": {"access_tokens": {"github.com": "two words"}}}"#,
+             #"nix: field "access_tokens.github.com" must be one word of at most 4096 bytes (the token)"#),
+            (#"{"devicez": []}"#, #"top level: unknown field "devicez""#),
+            (#"{"devices": "#, "not valid JSON"),
+        ]
+        for (text, expected) in cases {
+            let path = try write(text)
+            do {
+                _ = try ProjectFile.load(path)
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(error.description.hasPrefix("project file \(path): "), "\(error.description)")
+                #expect(error.description.contains(expected), "\(error.description)")
+            }
+        }
+    }
+
+    @Test("a submission whose project file is wrong is refused, naming the project file's problem")
+    func submissionRefused() throws {
+        let project = environment.path("fleet")
+        try makeFlake(in: project, configurations: ["a": "mkdir $out"])
+        _ = try write(#"{"devices": [{"identifier": "kiosk-9", "host": "-oProxyCommand=x", "host_key": "ssh-ed25519 AAAA"}]}"#)
+        #expect {
+            try TaskKindRegistry.standard.validate(.object(["type": .string(BuildProjectKind.type), "project_path": .string(project)]))
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("build_project_task: field \"project_file\" cannot be used: project file \(project)/thymis-project.json: device \"kiosk-9\" (devices[0]): field \"host\" is not a host name")
+        }
+    }
+
+    @Test("nix --version is read once and its options follow it")
+    func nixVersion() async throws {
+        #expect(NixVersion(versionOutput: "nix (Nix) 2.8.0\n") == NixVersion(2, 8, 0))
+        #expect(NixVersion(versionOutput: "nix (Determinate Nix 3.1.0) 2.26.3") == NixVersion(2, 26, 3))
+        #expect(NixVersion(versionOutput: "garbage") == nil)
+        #expect(!NixVersion(2, 8).flakeUpdateTakesFlakeOption && NixVersion(2, 19).flakeUpdateTakesFlakeOption)
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/nix") {
+            let installed = await NixVersion.installed(environment: TestEnvironment.childEnvironment)
+            #expect(installed >= NixVersion.oldestSupported)
+        }
+    }
+}

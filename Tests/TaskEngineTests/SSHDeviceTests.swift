@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import TaskEngine
+
+@Suite("Run SSH Command to a project device: only the device's own host key is trusted", .enabled(if: SSHServer.isAvailable))
+struct SSHDeviceTests {
+    let environment: TestEnvironment
+    let server: SSHServer
+    init() throws {
+        environment = try TestEnvironment()
+        server = try SSHServer()
+    }
+
+    func submission(hostKey: String) -> JSONValue {
+        .object(["type": .string(SSHCommandKind.type), "target_host": .string("127.0.0.1"),
+                 "target_port": .number(Double(server.port)), "ssh_key_path": .string(server.clientKey),
+                 "ssh_host_key": .string(hostKey), "device_identifier": .string("kiosk-1"),
+                 "command": .string("echo on $(hostname)"), "connect_timeout": .number(5)])
+    }
+
+    @Test("with the device's host key the command runs; the target is the device")
+    func success() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let record = try await engine.submitValue(submission(hostKey: try server.hostPublicKey))
+        let final = try await environment.store.waitFor(record.id, toBe: [.completed, .failed])
+        #expect(final.state == .completed, "\(final.failureReason ?? "")")
+        #expect(final.target == "kiosk-1")
+        #expect(try environment.store.allText(record.id, stream: .stdout).hasPrefix("on "))
+        // The temporary known-hosts file is gone once the task ended.
+        let option = try #require(try environment.store.processes(of: record.id).first?.arguments.first { $0.hasPrefix("UserKnownHostsFile=") })
+        #expect(!FileManager.default.fileExists(atPath: String(option.dropFirst("UserKnownHostsFile=".count))))
+    }
+
+    @Test("another key for the device fails without running the command")
+    func mismatch() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let record = try await engine.submitValue(submission(hostKey: try server.otherPublicKey))
+        let final = try await environment.store.waitFor(record.id, toBe: [.completed, .failed])
+        #expect(final.failureReason == "ssh to root@127.0.0.1:\(server.port) failed (exit 255: connection, authentication or host key problem; see stderr)")
+        #expect(try environment.store.allText(record.id, stream: .stdout).isEmpty)
+    }
+}
