@@ -5,7 +5,11 @@ import TaskEngine
 /// engine into SQLite; beside it, the same generator piped through `cat` into /dev/null.
 func runCaptureBench(arguments: [String]) async {
     let bytes = arguments.first.flatMap(Int.init) ?? (1 << 30)
-    let generator = "yes 'thymis-tasks capture benchmark line: 0123456789abcdefghijklmn' | head -c \(bytes)"
+    // "text": one repeated line (compresses very well); "random": base64 of random bytes (does not compress).
+    let random = arguments.dropFirst().first == "random"
+    let source = random ? "base64 -w 76 /dev/urandom" : "yes 'thymis-tasks capture benchmark line: 0123456789abcdefghijklmn'"
+    let generator = "\(source) | head -c \(bytes)"
+    print("generator: \(generator)")
 
     let baselineStart = ContinuousClock.now
     runShell("\(generator) | cat > /dev/null")

@@ -119,6 +119,33 @@ struct CLITests {
         #expect(again.stderr.contains("already cancelled"))
     }
 
+    @Test("kill -9 of the engine mid-build: the next engine fails the task as interrupted and stops nix and its builder")
+    func crashRecovery() async throws {
+        defer { cli.cleanUp() }
+        let marker = "thymis-cli-crash-\(UUID().uuidString.prefix(8))"
+        let project = try cli.makeProject("crash", configurations: ["slow": "echo before-the-crash-\(marker); sleep 120; echo done"])
+        let engine = try cli.start(["submit", "build-project", "--project", project])
+        #expect(await waitUntil { !commandLines(containing: marker).isEmpty }, "the builder never started")
+        try await Task.sleep(for: .milliseconds(400))
+        let id = ((try? String(contentsOfFile: engine.stdout, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(engine.pid, SIGKILL)
+        _ = try await cli.wait(engine)
+        #expect(try await cli.task(id)["state"] as? String == "running", "nothing recorded the end yet")
+
+        // Any process that becomes the engine recovers first.
+        let other = try cli.makeProject("other", configurations: ["quick": "mkdir -p $out"])
+        let next = try await cli.run(["submit", "build-project", "--project", other, "--wait"])
+        #expect(next.status == 0, "\(next.stderr)")
+        let record = try await cli.task(id)
+        #expect(record["state"] as? String == "failed")
+        #expect(record["failure_reason"] as? String == "interrupted: the engine stopped while it ran")
+        #expect(record["ended_at"] is String)
+        #expect(await waitUntil(timeout: .seconds(10)) { commandLines(containing: marker).isEmpty },
+                "nix or its builder outlived the crashed engine: \(commandLines(containing: marker))")
+        let logs = try await cli.run(["logs", id, "--stream", "build"])
+        #expect(logs.stdout.contains("before-the-crash-\(marker)"), "output read before the kill is kept")
+    }
+
     @Test("retry with no engine running queues the task and says so; serve then runs it")
     func retryAndServe() async throws {
         defer { cli.cleanUp() }

@@ -19,7 +19,7 @@ struct NixRun {
 /// `mk name script`), then runs `nix build` on `attribute`. Every flake gets a random salt so
 /// nothing is served from an earlier run's store paths.
 func runNixBuild(packages: String, attribute: String = "default", extraArguments: [String] = [],
-                 setUp: (URL) throws -> Void = { _ in }) throws -> NixRun {
+                 setUp: (URL) async throws -> Void = { _ in }) async throws -> NixRun {
     let salt = UUID().uuidString
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nixlog-test-\(salt)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -45,14 +45,25 @@ func runNixBuild(packages: String, attribute: String = "default", extraArguments
 
     """
     try flake.write(to: directory.appendingPathComponent("flake.nix"), atomically: true, encoding: .utf8)
-    try setUp(directory)
+    try await setUp(directory)
     let arguments = ["build", "--no-link", "--log-format", "internal-json", "-v"] + extraArguments + [".#\(attribute)"]
-    let (stderr, status) = try runProgram(nixPath ?? "nix", arguments, in: directory)
+    let (stderr, status) = try await runProgram(nixPath ?? "nix", arguments, in: directory)
     return NixRun(stderr: stderr, status: status)
 }
 
 /// Runs a program with stdin and stdout on /dev/null and returns its stderr and exit status.
-func runProgram(_ program: String, _ arguments: [String], in directory: URL) throws -> ([UInt8], Int32) {
+/// The blocking wait happens on a thread of its own: tests share Swift's small cooperative pool
+/// with the engine tests, whose timing assertions must not starve.
+func runProgram(_ program: String, _ arguments: [String], in directory: URL) async throws -> ([UInt8], Int32) {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try runProgramBlocking(program, arguments, in: directory) })
+        }
+        thread.start()
+    }
+}
+
+private func runProgramBlocking(_ program: String, _ arguments: [String], in directory: URL) throws -> ([UInt8], Int32) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
@@ -79,8 +90,8 @@ func decodeCapture(_ run: NixRun) -> (outputs: [NixLogOutput], state: NixProcess
 @Suite("real nix", .enabled(if: nixPath != nil, "nix is not installed: install it (apt-get install nix-bin) to run these tests"))
 struct RealNixTests {
     @Test("a successful build: lines from stdout and stderr, a last line without newline, progress done")
-    func success() throws {
-        let run = try runNixBuild(packages: #"""
+    func success() async throws {
+        let run = try await runNixBuild(packages: #"""
             default = mk "ok-both" ''
               echo "to stdout"
               echo "to stderr" >&2
@@ -106,8 +117,8 @@ struct RealNixTests {
     }
 
     @Test("a failing build: the error names the derivation, which is marked failed")
-    func failingBuild() throws {
-        let run = try runNixBuild(packages: #"""
+    func failingBuild() async throws {
+        let run = try await runNixBuild(packages: #"""
             default = mk "fails-42" ''
               echo "compiling"
               echo "src/main.c:42: error: boom" >&2
@@ -159,8 +170,8 @@ struct RealNixTests {
     ]
 
     @Test("evaluation errors become structured errors", arguments: evalCases, [false, true])
-    func evaluationError(_ c: EvalCase, showTrace: Bool) throws {
-        let run = try runNixBuild(packages: c.packages, attribute: c.attribute, extraArguments: showTrace ? ["--show-trace"] : [])
+    func evaluationError(_ c: EvalCase, showTrace: Bool) async throws {
+        let run = try await runNixBuild(packages: c.packages, attribute: c.attribute, extraArguments: showTrace ? ["--show-trace"] : [])
         #expect(run.status != 0)
         let (outputs, state) = decodeCapture(run)
         #expect(outputs.isEmpty, "every line of \(c.name) is a well-formed event")
@@ -182,8 +193,8 @@ struct RealNixTests {
     }
 
     @Test("dependent derivations with one failing: failed, built and never-built derivations are told apart")
-    func dependentFailure() throws {
-        let run = try runNixBuild(packages: #"""
+    func dependentFailure() async throws {
+        let run = try await runNixBuild(packages: #"""
             dep-a = mk "dep-a" ''echo "building dep-a"; mkdir $out'';
             bad-dep = mk "bad-dep" ''echo "bad-dep: going to fail"; exit 1'';
             default = mk "top-bad" ''echo "never built: ${bad-dep} ${dep-a}"; mkdir $out'';
@@ -202,11 +213,11 @@ struct RealNixTests {
     }
 
     @Test("a dirty git tree gives a warning message")
-    func dirtyGitTree() throws {
-        let run = try runNixBuild(packages: #"default = mk "git-dirty" "echo from git; mkdir $out";"#) { dir in
+    func dirtyGitTree() async throws {
+        let run = try await runNixBuild(packages: #"default = mk "git-dirty" "echo from git; mkdir $out";"#) { dir in
             let git = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
             for args in [["init", "-q"], git + ["add", "flake.nix"], git + ["commit", "-q", "-m", "init"]] {
-                let (err, status) = try runProgram("/usr/bin/git", args, in: dir)
+                let (err, status) = try await runProgram("/usr/bin/git", args, in: dir)
                 #expect(status == 0, "git \(args): \(String(decoding: err, as: UTF8.self))")
             }
             try ("# uncommitted change\n").appendLine(to: dir.appendingPathComponent("flake.nix"))
@@ -219,8 +230,8 @@ struct RealNixTests {
     }
 
     @Test("a builder printing invalid UTF-8 and ANSI sequences: replacement characters, colours kept in the log")
-    func invalidUTF8AndANSI() throws {
-        let run = try runNixBuild(packages: #"""
+    func invalidUTF8AndANSI() async throws {
+        let run = try await runNixBuild(packages: #"""
             default = mk "bytes" ''
               printf 'bad \377\376 bytes\n'
               printf '\033[31mred\033[0m and \033[1;32mgreen\033[0m\n'
@@ -242,8 +253,8 @@ struct RealNixTests {
     }
 
     @Test("a builder printing 100,000 lines: every line attributed, in order, the state stays small")
-    func hundredThousandLines() throws {
-        let run = try runNixBuild(packages: #"""
+    func hundredThousandLines() async throws {
+        let run = try await runNixBuild(packages: #"""
             default = mk "lines100k" "seq 1 100000 | sed 's/^/line /'; mkdir $out";
         """#)
         #expect(run.status == 0)

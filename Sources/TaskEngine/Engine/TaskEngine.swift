@@ -11,6 +11,7 @@ public actor TaskEngine {
     public nonisolated let registry: TaskKindRegistry
     public nonisolated let configuration: EngineConfiguration
     let logger: Logger
+    let tracker: DescendantTracker
 
     struct RunningTask {
         let kind: any TaskKind
@@ -41,6 +42,7 @@ public actor TaskEngine {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
+        self.tracker = DescendantTracker(store: store)
     }
 
     // MARK: - Life cycle
@@ -50,9 +52,9 @@ public actor TaskEngine {
     ///
     /// With `runsTasks: false` the engine only recovers and records (a CLI `cancel`/`retry` when no
     /// engine runs): nothing starts, pending tasks wait for the next engine that runs tasks.
-    public func start(runsTasks: Bool = true, watchRequests: Bool = true) throws {
+    public func start(runsTasks: Bool = true, watchRequests: Bool = true) async throws {
         self.runsTasks = runsTasks
-        try recover()
+        try await recover()
         schedule()
         if watchRequests {
             let interval = configuration.requestPollInterval
@@ -229,7 +231,7 @@ public actor TaskEngine {
         logger.info("started", metadata: ["task": "\(id)", "type": "\(type(of: kind).type)"])
         publish(.taskChanged(id))
         let run = TaskRun(taskID: id, baseEnvironment: configuration.baseEnvironment, engine: self, store: store,
-                          signaller: signaller, grace: configuration.gracePeriod)
+                          signaller: signaller, tracker: tracker, grace: configuration.gracePeriod)
         Task.detached { [self] in
             let result: Result<Void, Error>
             do {
@@ -325,11 +327,17 @@ public actor TaskEngine {
     /// Makes the store true again after an engine died: stops what it left running (only processes
     /// that are still the same ones, by /proc start time), fails its running tasks as interrupted,
     /// and queues pending tasks again.
-    private func recover() throws {
+    private func recover() async throws {
         for process in try store.unfinishedProcesses() {
             if let pid = process.pid, ProcessTable.isSameProcess(pid: pid, startTicks: process.pidStartTicks) {
                 logger.warning("stopping a process left by a dead engine", metadata: ["pid": "\(pid)", "task": "\(process.taskID)"])
-                Self.stopLeftover(pgid: pid, grace: configuration.gracePeriod)
+                await Self.stopLeftover(pgid: pid, grace: configuration.gracePeriod)
+            }
+            // Builders nix started in their own sessions, recorded while it ran.
+            let stopped = await DescendantTracker.stop(try store.descendants(task: process.taskID, processIndex: process.index),
+                                                       grace: .seconds(1))
+            if stopped > 0 {
+                logger.warning("stopped processes a dead engine's task had started", metadata: ["count": "\(stopped)", "task": "\(process.taskID)"])
             }
             try store.markProcessEnded(task: process.taskID, index: process.index, exitCode: nil, signal: nil,
                                        spawnError: nil, at: Date())
@@ -353,14 +361,14 @@ public actor TaskEngine {
         }
     }
 
-    /// Synchronous on purpose: recovery runs before anything else and must finish before scheduling.
-    static func stopLeftover(pgid: Int32, grace: Duration) {
+    /// Recovery finishes this before anything is scheduled.
+    static func stopLeftover(pgid: Int32, grace: Duration) async {
         guard pgid > 1 else { return }
         kill(-pgid, SIGTERM)
         kill(pgid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline && ProcessGroupSignaller.groupHasLiveMembers(pgid) {
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         kill(-pgid, SIGKILL)
         kill(pgid, SIGKILL)

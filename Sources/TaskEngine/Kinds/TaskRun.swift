@@ -12,16 +12,18 @@ public final class TaskRun: Sendable {
     let engine: TaskEngine
     let store: TaskStore
     let signaller: ProcessGroupSignaller
+    let tracker: DescendantTracker
     let grace: Duration
     private let nextProcessIndex = Mutex(0)
 
     init(taskID: UUID, baseEnvironment: [String: String], engine: TaskEngine, store: TaskStore,
-         signaller: ProcessGroupSignaller, grace: Duration) {
+         signaller: ProcessGroupSignaller, tracker: DescendantTracker, grace: Duration) {
         self.taskID = taskID
         self.baseEnvironment = baseEnvironment
         self.engine = engine
         self.store = store
         self.signaller = signaller
+        self.tracker = tracker
         self.grace = grace
     }
 
@@ -36,7 +38,7 @@ public final class TaskRun: Sendable {
             return value
         }
         let engine = self.engine, taskID = self.taskID
-        let runner = ProcessRunner(store: store, taskID: taskID, index: index, signaller: signaller, grace: grace,
+        let runner = ProcessRunner(store: store, taskID: taskID, index: index, signaller: signaller, tracker: tracker, grace: grace,
                                    onOutput: { Task { await engine.outputAppended(taskID) } })
         await engine.processStarted(taskID)
         let outcome = try await runner.run(spec)

@@ -14,6 +14,7 @@ struct ProcessRunner: Sendable {
     let taskID: UUID
     let index: Int
     let signaller: ProcessGroupSignaller
+    let tracker: DescendantTracker
     let grace: Duration
     let onOutput: @Sendable () -> Void
 
@@ -58,6 +59,7 @@ struct ProcessRunner: Sendable {
         // child reads heap garbage after the value (seen as `Bad port '22<garbage>'` from NIX_SSHOPTS).
         let environment = Environment.custom(spec.environment.map { Array("\($0.key)=\($0.value)\0".utf8) })
         let store = self.store, taskID = self.taskID, index = self.index, signaller = self.signaller, grace = self.grace
+        let tracker = self.tracker
         var groupID: Int32?
         do {
             let result = try await Subprocess.run(
@@ -74,6 +76,7 @@ struct ProcessRunner: Sendable {
                 try? store.markProcessStarted(task: taskID, index: index, pid: pid,
                                               startTicks: ProcessTable.startTicks(of: pid), at: Date())
                 signaller.attach(pgid: pid, grace: grace)
+                tracker.watch(task: taskID, processIndex: index, pid: pid)
                 return pid
             }
             groupID = result.closureResult
@@ -86,7 +89,14 @@ struct ProcessRunner: Sendable {
         }
         signaller.detach()
         // The leader is gone; anything left in its group (a daemonised grandchild) goes too, so nothing outlives the task.
-        if let groupID, groupID > 1 { kill(-groupID, SIGKILL) }
+        if let groupID, groupID > 1 {
+            tracker.unwatch(pid: groupID)
+            kill(-groupID, SIGKILL)
+            // And what it started in sessions of its own (a builder nix did not stop).
+            if let descendants = try? store.descendants(task: taskID, processIndex: index) {
+                await DescendantTracker.stop(descendants, grace: .seconds(1))
+            }
+        }
         // Whatever still holds a pipe now escaped the group (e.g. a setsid'd grandchild): stop waiting for it.
         if !(await pump.waitUntilFinished(timeout: .seconds(3))) {
             pump.abort()

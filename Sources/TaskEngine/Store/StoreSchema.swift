@@ -51,6 +51,16 @@ enum StoreSchema {
                 );
                 CREATE INDEX process_live ON process(ended_at) WHERE ended_at IS NULL;
 
+                -- Descendants a process started in sessions of their own (nix builders), seen while it
+                -- ran: a later engine stops them if a crash left them running.
+                CREATE TABLE descendant (
+                    task_id TEXT NOT NULL,
+                    process_idx INTEGER NOT NULL,
+                    pid INTEGER NOT NULL,
+                    start_ticks INTEGER NOT NULL,
+                    PRIMARY KEY (task_id, process_idx, pid, start_ticks)
+                );
+
                 -- Output is appended in chunks cut at line ends, never rewritten: cost stays linear.
                 CREATE TABLE output (
                     id INTEGER PRIMARY KEY,

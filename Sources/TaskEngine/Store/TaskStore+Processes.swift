@@ -75,3 +75,24 @@ extension TaskStore {
         return record
     }
 }
+
+/// Descendants of a process that live outside its process group (e.g. nix builders in sessions of their own).
+extension TaskStore {
+    public func recordDescendants(task: UUID, processIndex: Int, _ processes: [(pid: Int32, startTicks: UInt64)]) throws {
+        guard !processes.isEmpty else { return }
+        try write { db in
+            for process in processes {
+                try db.execute(sql: "INSERT OR IGNORE INTO descendant (task_id, process_idx, pid, start_ticks) VALUES (?, ?, ?, ?)",
+                               arguments: [task.uuidString, processIndex, process.pid, Int64(bitPattern: process.startTicks)])
+            }
+        }
+    }
+
+    public func descendants(task: UUID, processIndex: Int) throws -> [(pid: Int32, startTicks: UInt64)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT pid, start_ticks FROM descendant WHERE task_id = ? AND process_idx = ?",
+                             arguments: [task.uuidString, processIndex])
+                .map { (pid: $0["pid"], startTicks: UInt64(bitPattern: $0["start_ticks"])) }
+        }
+    }
+}
