@@ -40,7 +40,7 @@ struct CancelTests {
         try await Task.sleep(for: .milliseconds(100))
         let started = ContinuousClock.now
         #expect(try await engine.cancel(record.id) == .cancelled)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(10))
         let final = try #require(try environment.store.task(record.id))
         #expect(final.state == .failed && final.cancelled && final.failureReason == "cancelled")
         let recorded = try String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
@@ -52,14 +52,16 @@ struct CancelTests {
 
     @Test("a well-behaved process ends on SIGTERM, before the grace period")
     func gracefulTerm() async throws {
-        let engine = environment.makeEngine(grace: .seconds(5))
+        // A long grace period: ending well before it shows SIGTERM did the work (bounds are loose
+        // because the whole suite shares two cores).
+        let engine = environment.makeEngine(grace: .seconds(20))
         try await engine.start(watchRequests: false)
         let record = try await engine.submitValue(ScriptKind.submission("exec sleep 60"))
         _ = try await environment.store.waitFor(record.id, toBe: [.running])
         try await Task.sleep(for: .milliseconds(100))
         let started = ContinuousClock.now
         _ = try await engine.cancel(record.id)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(try environment.store.processes(of: record.id).first?.signal == SIGTERM)
     }
 
@@ -98,7 +100,7 @@ struct CancelTests {
         _ = try await environment.store.waitFor(endless.id, toBe: [.running])
         let started = ContinuousClock.now
         await engine.shutdown()
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(5), "shutdown must not wait for a task that ignores SIGTERM")
         let final = try #require(try environment.store.task(endless.id))
         #expect(final.state == .failed && final.cancelled && final.failureReason == "cancelled: the engine shut down")
         #expect(try environment.store.task(queued.id)?.state == .pending)
