@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import TaskEngine
 
 /// A project for the task types: a git repository with an input-less flake whose configurations
@@ -101,3 +102,23 @@ extension SSHServer {
 /// Whether the tests that need nix, git and sshd can run here.
 let nixAndSSHAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/nix")
     && FileManager.default.isExecutableFile(atPath: "/usr/bin/git") && SSHServer.isAvailable
+
+extension TestEnvironment {
+    /// An engine whose children find `programs` first in a directory of wrappers that run the real
+    /// program under `nice -n 10`.
+    func makeEngine(limits: [Pool: Int], nicedPrograms programs: [String]) -> TaskEngine {
+        let wrappers = path("niced-bin")
+        try? FileManager.default.createDirectory(atPath: wrappers, withIntermediateDirectories: true)
+        for program in programs {
+            let script = "#!/bin/sh\nexec nice -n 10 /usr/bin/\(program) \"$@\"\n"
+            FileManager.default.createFile(atPath: wrappers + "/" + program, contents: Data(script.utf8),
+                                           attributes: [.posixPermissions: 0o755])
+        }
+        var environment = TestEnvironment.childEnvironment
+        environment["PATH"] = wrappers + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        let configuration = EngineConfiguration(poolLimits: limits, gracePeriod: .milliseconds(500), baseEnvironment: environment,
+                                                requestPollInterval: .milliseconds(30))
+        return TaskEngine(store: store, registry: .forTests, configuration: configuration,
+                          logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+}

@@ -9,7 +9,7 @@ final class SSHServer: @unchecked Sendable {
     let knownHosts: String
     /// A known-hosts file with a different key for the same host: a host key mismatch.
     let wrongKnownHosts: String
-    private var pid: pid_t = 0
+    private(set) var pid: pid_t = 0
 
     static var isAvailable: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") && FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh-keygen")
