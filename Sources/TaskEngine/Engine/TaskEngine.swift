@@ -31,6 +31,8 @@ public actor TaskEngine {
     private var requestWatcher: Task<Void, Never>?
     private var requestsInFlight: Set<Int64> = []
     private(set) var isShuttingDown = false
+    /// The last write of a final state that failed (a full disk, a damaged file): front ends report it.
+    public private(set) var lastStoreError: Error?
     private var runsTasks = true
 
     public static let interruptedReason = "interrupted: the engine stopped while it ran"
@@ -269,6 +271,7 @@ public actor TaskEngine {
         do {
             try store.markEnded(id, state: state, reason: reason, cancelled: cancelled, at: Date())
         } catch {
+            lastStoreError = error
             logger.error("could not record the end of a task", metadata: ["task": "\(id)", "error": "\(error)"])
         }
         logger.info("ended", metadata: ["task": "\(id)", "state": "\(state.rawValue)", "reason": "\(reason ?? "")"])

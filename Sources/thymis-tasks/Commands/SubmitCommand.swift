@@ -85,9 +85,10 @@ struct Submitter {
             await session.runUntilIdle(engine)
             await engine.shutdown()
             withExtendedLifetime(lock) {}
+            if let error = await engine.lastStoreError { throw CLIError(error) }
         }
         guard options.wait else { return }
-        let final = try await TaskWaiter(store: store).waitUntilEnded(id)
+        let final = try await TaskWaiter(store: store, directory: global.directory).waitUntilEnded(id)
         try report(final, store: store)
         if final.state != .completed { throw ExitCode(ExitCodes.taskFailed) }
     }

@@ -4,11 +4,24 @@ import TaskEngine
 /// Waits for a task to end by reading the store, which works whichever process runs the engine.
 struct TaskWaiter {
     let store: TaskStore
+    let directory: StateDirectory
 
+    /// Polls until the task has ended. If no engine holds the lock for a while and the task still has not
+    /// ended (its engine died, or could not record the end), says so instead of waiting forever.
     func waitUntilEnded(_ id: UUID) async throws -> TaskRecord {
+        var unownedSince: ContinuousClock.Instant?
         while true {
             guard let record = try store.task(id) else { throw CLIError(StoreError.notFound(id.uuidString)) }
             if record.state.isFinal { return record }
+            if EngineLock.holder(in: directory) == nil && record.state == .running {
+                let now = ContinuousClock.now
+                if let since = unownedSince, now - since > .seconds(2) {
+                    throw CLIError("task \(id.uuidString.lowercased()) is still recorded as running but no engine runs: its engine stopped before recording the end; the next engine marks it interrupted", code: ExitCodes.engine)
+                }
+                if unownedSince == nil { unownedSince = now }
+            } else {
+                unownedSince = nil
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

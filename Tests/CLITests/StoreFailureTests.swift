@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Mounts a small tmpfs for a test (root only); nil where mounting is not allowed.
+func mountTmpfs(at path: String, size: String, readOnly: Bool = false) -> Bool {
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let options = "size=\(size)" + (readOnly ? ",ro" : "")
+    return runQuietly("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]) == 0
+}
+
+func unmount(_ path: String) { _ = runQuietly("/bin/umount", ["-l", path]) }
+
+func runQuietly(_ program: String, _ arguments: [String]) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+    let words = [program] + arguments
+    let argv: [UnsafeMutablePointer<CChar>?] = words.map { word in strdup(word) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, program, &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return status
+}
+
+@Suite("a state directory that cannot be used: a clear error, a non-zero exit, never a crash or a half-written task",
+       .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: CLIRunner.executable)))
+struct StoreFailureTests {
+    let cli: CLIRunner
+    init() throws { cli = try CLIRunner() }
+
+    @Test("a state directory that is a file")
+    func notADirectory() async throws {
+        defer { cli.cleanUp() }
+        let file = cli.scratch + "/plain-file"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await cli.run(["list", "--state-dir", file])
+        #expect(result.status == 4)
+        #expect(result.stderr == "thymis-tasks: cannot create the state directory \(file): a file of that name exists; choose another with --state-dir or THYMIS_TASKS_STATE_DIR\n")
+    }
+
+    @Test("a damaged database file")
+    func corrupt() async throws {
+        defer { cli.cleanUp() }
+        try FileManager.default.createDirectory(atPath: cli.stateDirectory, withIntermediateDirectories: true)
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: cli.stateDirectory + "/tasks.sqlite"))
+        let result = try await cli.run(["list"])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("not a valid task database"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        let submit = try await cli.run(["submit", "--file", "-"], stdin: #"{"type": "build_project_task", "project_path": "/tmp"}"#)
+        #expect(submit.status == 2 || submit.status == 4)
+    }
+
+    @Test("a read-only file system", .enabled(if: getuid() == 0))
+    func readOnly() async throws {
+        defer { cli.cleanUp() }
+        let mountPoint = cli.scratch + "/ro"
+        guard mountTmpfs(at: mountPoint, size: "1m", readOnly: true) else { return }
+        defer { unmount(mountPoint) }
+        let result = try await cli.run(["list", "--state-dir", mountPoint + "/state"])
+        #expect(result.status == 4)
+        #expect(result.stderr.hasPrefix("thymis-tasks: cannot create the state directory"))
+    }
+
+    @Test("a full disk while a build writes its log: exit 4 naming the full disk; the store stays readable", .enabled(if: getuid() == 0))
+    func fullDisk() async throws {
+        defer { cli.cleanUp() }
+        let mountPoint = cli.scratch + "/small"
+        guard mountTmpfs(at: mountPoint, size: "3m") else { return }
+        defer { unmount(mountPoint) }
+        let state = mountPoint + "/state"
+        let project = try cli.makeProject("noisy", configurations: [
+            "noisy": "head -c 30000000 /dev/urandom | base64 -w 100; mkdir -p $out",
+        ])
+        let result = try await cli.run(["submit", "build-project", "--project", project, "--wait", "--state-dir", state],
+                                       timeout: .seconds(120))
+        #expect(result.status != 0 && result.status < 128, "no crash: \(result.status)")
+        #expect(result.stderr.contains("disk is full"), "\(result.stderr)")
+        // Room again: everything that was stored is consistent and readable.
+        #expect(runQuietly("/bin/mount", ["-o", "remount,size=64m", mountPoint]) == 0)
+        let list = try await cli.run(["list", "--json", "--state-dir", state])
+        #expect(list.status == 0, "\(list.stderr)")
+        let tasks = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(tasks.count == 1)
+        let next = try await cli.run(["submit", "build-project", "--project", try cli.makeProject("quick", configurations: ["q": "mkdir -p $out"]),
+                                      "--wait", "--state-dir", state])
+        #expect(next.status == 0, "\(next.stderr)")
+        let after = try await cli.run(["show", (tasks.first?["id"] as? String) ?? "-", "--json", "--state-dir", state])
+        let record = (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]) ?? [:]
+        #expect(record["state"] as? String == "failed", "after recovery the task is failed, never left running")
+    }
+}
