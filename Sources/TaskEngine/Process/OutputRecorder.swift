@@ -66,6 +66,8 @@ final class OutputRecorder: @unchecked Sendable {
             stdout.append(bytes)
         case .stderr:
             if nixDecoder != nil {
+                // Nix's events carry no times: stamp them as they arrive (derivation start/end, for estimates).
+                nixDecoder!.clock = Date().timeIntervalSince1970
                 nixDecoder!.feed(bytes) { output in route(output) }
                 nixStateChanged = true
             } else {

@@ -107,6 +107,13 @@ struct ProcessRunner: Sendable {
         outcome.stdoutTruncated = recorder.stdoutTruncated
         outcome.nixState = recorder.nixState
         outcome.lastStderrLine = recorder.lastStderrLine
+        if let state = outcome.nixState {
+            let built = state.derivations.compactMap { derivation -> (name: String, seconds: Double)? in
+                guard derivation.status == .built, let start = derivation.startedAt, let end = derivation.endedAt else { return nil }
+                return (derivation.name, end - start)
+            }
+            try? store.recordDerivationDurations(built)
+        }
         try store.markProcessEnded(task: taskID, index: index, exitCode: outcome.exitCode, signal: outcome.signal,
                                    spawnError: outcome.spawnError, at: Date())
         if let storeError = recorder.storeError { throw storeError }

@@ -88,6 +88,19 @@ enum StoreSchema {
                 CREATE INDEX request_new ON request(status, id);
                 """)
         }
+        migrator.registerMigration("v2: history for estimates") { db in
+            try db.execute(sql: """
+                CREATE INDEX task_history ON task(type, target, state, seq);
+                -- How long each derivation took to build (by name without hash), for estimates.
+                CREATE TABLE derivation_duration (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    seconds REAL NOT NULL,
+                    recorded_at REAL NOT NULL
+                );
+                CREATE INDEX derivation_duration_by_name ON derivation_duration(name, id);
+                """)
+        }
         return migrator
     }
 }

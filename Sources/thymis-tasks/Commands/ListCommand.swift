@@ -45,9 +45,11 @@ struct ListCommand: ParsableCommand {
         }
         print(TaskText.listHeader)
         for record in records {
-            print(TaskText.listLine(record))
+            print(TaskText.listLine(record, estimate: store.estimate(for: record)))
             if !filtered {
-                for child in try store.children(of: record.id) { print(TaskText.listLine(child, indent: 1)) }
+                for child in try store.children(of: record.id) {
+                    print(TaskText.listLine(child, indent: 1, estimate: store.estimate(for: child)))
+                }
             }
         }
     }

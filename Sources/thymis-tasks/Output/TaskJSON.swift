@@ -33,6 +33,9 @@ enum TaskJSON {
             "submission": (try? JSONValue.parse(Data(record.redactedSubmission.utf8))) ?? .null,
         ]
         fields["children"] = .array(try store.children(of: record.id).map { .string($0.id.uuidString.lowercased()) })
+        let estimate = store.estimate(for: record)
+        fields["estimated_seconds"] = estimate.map { .number(($0.expected * 10).rounded() / 10) } ?? .null
+        fields["remaining_seconds"] = estimate.map { .number(($0.remaining * 10).rounded() / 10) } ?? .null
         if detailed {
             fields["processes"] = .array(try store.processes(of: record.id).map { .object(process($0)) })
         }

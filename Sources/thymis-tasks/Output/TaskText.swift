@@ -36,11 +36,12 @@ enum TaskText {
     }
 
     /// One line of `list`.
-    static func listLine(_ record: TaskRecord, indent: Int = 0) -> String {
+    static func listLine(_ record: TaskRecord, indent: Int = 0, estimate: Estimate? = nil) -> String {
         let id = String(record.id.uuidString.lowercased().prefix(8))
         let state = "\(glyph(record.displayState)) \(record.displayState.rawValue)"
         let name = String(repeating: "  ", count: indent) + TerminalText.plain(record.displayName)
-        let detail = record.state == .failed ? record.failureReason : record.progress
+        var detail = record.state == .failed ? record.failureReason : record.progress
+        if let estimate { detail = "(\(estimate.description(format: duration))) " + (detail ?? "") }
         return [pad(id, 8), pad(state, 11), pad(name, 26), pad(TerminalText.plain(record.target ?? "-"), 20),
                 pad(time(record.submittedAt), 16), pad(duration(record.duration()), 8),
                 TerminalText.plain(detail.map { firstLine($0) } ?? "")].joined(separator: " ")
@@ -65,6 +66,7 @@ enum TaskText {
         lines.append("started:    \(record.startedAt.map(TaskJSON.iso) ?? "-")")
         lines.append("ended:      \(record.endedAt.map(TaskJSON.iso) ?? "-")")
         lines.append("duration:   \(duration(record.duration()))")
+        if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: duration))") }
         if let pool = record.pool { lines.append("pool:       \(pool)") }
         if let reason = record.failureReason { lines.append("reason:     \(TerminalText.plain(reason))") }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
@@ -73,7 +75,7 @@ enum TaskText {
         let children = try store.children(of: record.id)
         if !children.isEmpty {
             lines.append("children:")
-            for child in children { lines.append("  " + listLine(child)) }
+            for child in children { lines.append("  " + listLine(child, estimate: store.estimate(for: child))) }
         }
         lines.append("submission:")
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)))?.canonicalText(pretty: true) ?? record.redactedSubmission
