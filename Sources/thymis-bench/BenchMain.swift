@@ -1,6 +1,6 @@
 import Foundation
 
-/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES]`.
+/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS]`.
 @main
 enum BenchMain {
     static func main() async {
@@ -10,8 +10,9 @@ enum BenchMain {
         case "capture": await runCaptureBench(arguments: Array(arguments.dropFirst()))
         case "store": runStoreBench(arguments: Array(arguments.dropFirst()))
         case "nixbuild": await runNixBuildBench(arguments: Array(arguments.dropFirst()))
+        case "load": await runLoadBench(arguments: Array(arguments.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES]\n".utf8))
+            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS]\n".utf8))
             exit(2)
         }
     }

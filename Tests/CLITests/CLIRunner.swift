@@ -33,8 +33,13 @@ struct CLIRunner {
         return environment
     }
 
+    /// Runs another program with the CLI's environment (e.g. `script` around the CLI).
+    func runProgram(_ program: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Result {
+        try await wait(start(arguments, program: program), timeout: timeout)
+    }
+
     /// Starts the command; returns its pid and where its output goes.
-    func start(_ arguments: [String], stdin: String? = nil) throws -> (pid: pid_t, stdout: String, stderr: String) {
+    func start(_ arguments: [String], stdin: String? = nil, program: String = CLIRunner.executable) throws -> (pid: pid_t, stdout: String, stderr: String) {
         let id = UUID().uuidString.prefix(8)
         let out = "\(scratch)/\(id).out", err = "\(scratch)/\(id).err"
         var actions = posix_spawn_file_actions_t()
@@ -61,13 +66,13 @@ struct CLIRunner {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let words = [Self.executable] + arguments
+        let words = [program] + arguments
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { word in strdup(word) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, Self.executable, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw CLITestError("cannot run \(Self.executable): \(String(cString: strerror(result)))") }
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw CLITestError("cannot run \(program): \(String(cString: strerror(result)))") }
         return (pid, out, err)
     }
 
