@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// Submissions that must be refused with one clear line, exit 2, and nothing stored.
+let badSubmissions: [(name: String, json: String, says: String)] = {
+    let big = String(repeating: "x", count: 1 << 20)
+    return [
+        ("invalid JSON", #"{"type": "build_project_task""#, "not valid JSON"),
+        ("not an object", #"["build_project_task"]"#, "must be a JSON object"),
+        ("no type", #"{"project_path": "/tmp"}"#, "\"type\": missing"),
+        ("unknown type", #"{"type": "rm_rf_task"}"#, "\"rm_rf_task\" is unknown"),
+        ("type of the wrong kind", #"{"type": 7}"#, "must be a string, not a number"),
+        ("missing field", #"{"type": "build_project_task"}"#, "\"project_path\" is missing"),
+        ("wrong field type", #"{"type": "build_project_task", "project_path": ["/tmp"]}"#, "must be a string, not an array"),
+        ("empty field", #"{"type": "build_project_task", "project_path": ""}"#, "is empty"),
+        ("null field", #"{"type": "build_project_task", "project_path": null}"#, "is missing"),
+        ("NUL in a field", #"{"type": "build_project_task", "project_path": "/tmp\u0000/x"}"#, "NUL"),
+        ("1 MB string", #"{"type": "build_project_task", "project_path": "\#(big)"}"#, "bytes long"),
+        ("shell metacharacters in a path", #"{"type": "build_project_task", "project_path": "/tmp; rm -rf /"}"#, "not a directory"),
+        ("command substitution in a path", #"{"type": "build_project_task", "project_path": "$(touch /tmp/pwned)"}"#, "not a directory"),
+        ("newline in a path", #"{"type": "build_project_task", "project_path": "/tmp\nx"}"#, "line break"),
+        ("option injection as host", #"{"type": "ssh_command_task", "target_host": "-oProxyCommand=touch /tmp/pwned", "command": "id", "ssh_key_path": "/etc/hostname", "ssh_known_hosts_path": "/etc/hostname"}"#, "not a host name"),
+        ("backticks in a user", #"{"type": "ssh_command_task", "target_host": "h", "target_user": "`id`", "command": "id", "ssh_key_path": "/etc/hostname", "ssh_known_hosts_path": "/etc/hostname"}"#, "not a user name"),
+        ("port out of range", #"{"type": "ssh_command_task", "target_host": "h", "target_port": 70000, "command": "id", "ssh_key_path": "/etc/hostname", "ssh_known_hosts_path": "/etc/hostname"}"#, "between 1 and 65535"),
+        ("port as a string", #"{"type": "ssh_command_task", "target_host": "h", "target_port": "22", "command": "id", "ssh_key_path": "/etc/hostname", "ssh_known_hosts_path": "/etc/hostname"}"#, "must be an integer"),
+        ("missing key file", #"{"type": "ssh_command_task", "target_host": "h", "command": "id", "ssh_key_path": "/nonexistent/key", "ssh_known_hosts_path": "/etc/hostname"}"#, "does not exist"),
+        ("unknown field", #"{"type": "build_project_task", "project_path": "/tmp", "projectpath": "/tmp"}"#, "unknown field \"projectpath\""),
+    ]
+}()
+
+@Suite("bad input gets one clear line and an exit code; nothing is stored, nothing reaches a shell", .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: CLIRunner.executable)))
+struct BadInputTests {
+    let cli: CLIRunner
+    init() throws { cli = try CLIRunner() }
+
+    @Test("every bad submission through submit --file")
+    func submissions() async throws {
+        defer { cli.cleanUp() }
+        for bad in badSubmissions {
+            let result = try await cli.run(["submit", "--file", "-"], stdin: bad.json)
+            #expect(result.status == 2, "\(bad.name): exit \(result.status)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(bad.name): \(result.stderr)")
+            #expect(result.stderr.contains(bad.says), "\(bad.name): \(result.stderr)")
+            #expect(result.stderr.utf8.count < 2000, "\(bad.name): the error line must not echo a huge value")
+        }
+        #expect(try await cli.tasks().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/pwned"))
+    }
+
+    @Test("non-UTF-8 and hostile arguments to the option forms")
+    func arguments() async throws {
+        defer { cli.cleanUp() }
+        let invalidUTF8 = String(decoding: [0x2f, 0x74, 0x6d, 0x70, 0x2f, 0xff, 0xfe], as: UTF8.self)
+        for project in [invalidUTF8, "/tmp/$(id)", "'; rm -rf / #"] {
+            let result = try await cli.run(["submit", "build-project", "--project", project])
+            #expect(result.status == 2, "\(project): \(result.status)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+        let ssh = try await cli.run(["submit", "ssh-command", "--host=-oProxyCommand=x", "--identity", "/etc/hostname",
+                                     "--known-hosts", "/etc/hostname", "--", "id"])
+        #expect(ssh.status == 2)
+        let noCommand = try await cli.run(["submit", "ssh-command", "--host", "h", "--identity", "/etc/hostname",
+                                           "--known-hosts", "/etc/hostname"])
+        #expect(noCommand.status == 64)
+        #expect(try await cli.tasks().isEmpty)
+    }
+
+    @Test("a submission file that does not exist, and one that is too large")
+    func files() async throws {
+        defer { cli.cleanUp() }
+        let missing = try await cli.run(["submit", "--file", cli.scratch + "/nope.json"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot read submission file"))
+        let large = cli.scratch + "/large.json"
+        try Data(repeating: 0x20, count: 5 << 20).write(to: URL(fileURLWithPath: large))
+        let tooLarge = try await cli.run(["submit", "--file", large])
+        #expect(tooLarge.status == 2)
+        #expect(tooLarge.stderr.contains("at most 4 MiB"))
+    }
+}
