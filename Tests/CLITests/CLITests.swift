@@ -146,6 +146,26 @@ struct CLITests {
         #expect(logs.stdout.contains("before-the-crash-\(marker)"), "output read before the kill is kept")
     }
 
+    @Test("SIGTERM, SIGINT or SIGHUP to an engine: final states recorded, nothing left running, exit within 5 s",
+          arguments: [SIGTERM, SIGINT, SIGHUP])
+    func signals(_ signal: Int32) async throws {
+        defer { cli.cleanUp() }
+        let marker = "thymis-cli-signal-\(signal)-\(UUID().uuidString.prefix(8))"
+        let project = try cli.makeProject("sig", configurations: ["slow": "echo \(marker); sleep 120; echo done"])
+        let engine = try cli.start(["submit", "build-project", "--project", project])
+        #expect(await waitUntil { !commandLines(containing: marker).isEmpty }, "the builder never started")
+        let id = ((try? String(contentsOfFile: engine.stdout, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let started = ContinuousClock.now
+        kill(engine.pid, signal)
+        let result = try await cli.wait(engine, timeout: .seconds(15))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(result.status < 128, "exited by itself, not killed by the signal: \(result.status)")
+        let record = try await cli.task(id)
+        #expect(record["state"] as? String == "failed")
+        #expect(record["failure_reason"] as? String == "cancelled: the engine shut down")
+        #expect(await waitUntil(timeout: .seconds(5)) { commandLines(containing: marker).isEmpty })
+    }
+
     @Test("retry with no engine running queues the task and says so; serve then runs it")
     func retryAndServe() async throws {
         defer { cli.cleanUp() }
