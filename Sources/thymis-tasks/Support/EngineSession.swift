@@ -40,7 +40,7 @@ struct EngineSession {
     }
 
     private func send(_ client: EngineClient, _ kind: EngineRequest.Kind, _ payload: String) async throws -> (Int64, EngineClient.Answer) {
-        do { return try await client.send(kind, payload: payload) } catch { throw CLIError(error.localizedDescription == "" ? "\(error)" : "\(error)", code: ExitCodes.engine) }
+        do { return try await client.send(kind, payload: payload) } catch { throw CLIError("\(error)", code: ExitCodes.engine) }
     }
 
     private func wait(_ client: EngineClient, _ id: Int64) async throws -> EngineClient.Answer {
