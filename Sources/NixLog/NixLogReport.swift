@@ -11,7 +11,7 @@ public struct NixLogReport: Sendable, Encodable {
         case errors, errorsOmitted, messagesByLevel, messagesOmittedByLevel, buildLogLines, builds, otherLines
         case copies, downloads, copiedPaths, substitutions, expectedByActivityType, derivations, derivationsOmitted
         case truncatedLines, events, otherEvents, runningActivities, filesLinked, bytesLinked
-        case untrustedPaths, corruptedPaths, fetchStatus, firstEventAt, lastEventAt
+        case untrustedPaths, corruptedPaths, fetchStatus, firstEventAt, lastEventAt, machines
     }
 
     private struct ErrorEntry: Encodable {
@@ -77,6 +77,17 @@ public struct NixLogReport: Sendable, Encodable {
         }
     }
 
+    private struct Machine: Encodable {
+        let m: NixMachineCounts
+        enum Key: String, CodingKey { case building, built, failed }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(m.building, forKey: .building)
+            try c.encode(m.built, forKey: .built)
+            try c.encode(m.failed, forKey: .failed)
+        }
+    }
+
     private struct Activity: Encodable {
         let a: NixRunningActivity
         enum Key: String, CodingKey { case id, type, text, derivation }
@@ -112,6 +123,9 @@ public struct NixLogReport: Sendable, Encodable {
         try c.encode(Dictionary(uniqueKeysWithValues: state.expectedByActivityType.map { (String($0.key), $0.value) }), forKey: .expectedByActivityType)
         try c.encode(state.derivations.map(Derivation.init), forKey: .derivations)
         try c.encode(state.derivationsOmitted, forKey: .derivationsOmitted)
+        // Keyed by the machine as Nix names it (the builder's store URI), "local" for this machine.
+        try c.encode(Dictionary(state.machines.map { ($0.machine ?? "local", Machine(m: $0)) }) { first, _ in first },
+                     forKey: .machines)
         try c.encode(state.truncatedLines, forKey: .truncatedLines)
         try c.encode(state.events, forKey: .events)
         try c.encode(state.otherEvents, forKey: .otherEvents)
@@ -143,12 +157,20 @@ public struct NixLogReport: Sendable, Encodable {
             for d in state.derivations {
                 var s = "  \(d.status.rawValue.padding(to: 16)) \(d.name)"
                 if let phase = d.phase { s += " [\(phase)]" }
-                if let host = d.host { s += " on \(host)" }
+                if let host = d.host { s += " on \(NixMachineCounts.displayName(host))" }
                 s += " (\(d.logLines) lines)"
                 line(s)
                 if let last = d.lastLine { line("    last: \(last.strippingANSIEscapes)") }
             }
             if state.derivationsOmitted > 0 { line("  ... and \(state.derivationsOmitted) more") }
+            let machines = state.machines
+            if machines.contains(where: { $0.machine != nil }) {
+                line()
+                line("machines:")
+                for m in machines {
+                    line("  \(m.displayName): \(m.building) building, \(m.built) built, \(m.failed) failed")
+                }
+            }
         }
         let errors = state.errors.kept
         if !errors.isEmpty {

@@ -27,6 +27,11 @@ public struct NixRunningActivity: Sendable, Codable, Equatable {
     var derivationIndex: Int?
     /// Latest Progress of this activity (bytes for FileTransfer/CopyPath).
     public var progress = NixProgress()
+    /// A Build activity the remote daemon of an `ssh-ng://` builder forwarded for a derivation this
+    /// process is already building there: the same build seen from the builder, so it neither
+    /// changes the derivation's machine nor counts as a build of its own. Optional so that
+    /// snapshots written before it existed still decode.
+    var mirrorsRemoteBuild: Bool?
 }
 
 /// Everything the engine keeps in memory about one `nix` process' stderr. Bounded: message lists keep
@@ -49,9 +54,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     public internal(set) var messagesByLevel: [BoundedLog<String>]
     /// `msg` events carrying `raw_msg`.
     public internal(set) var errors = BoundedLog<NixErrorSummary>(headLimit: errorHeadLimit, tailLimit: errorTailLimit)
-    /// Last Progress of the Builds activity (derivations done/expected/running/failed).
+    /// Last Progress of the Builds activity (derivations done/expected/running/failed): of this
+    /// process' own one, not of those an `ssh-ng://` builder forwards (they count only its share).
     public internal(set) var builds = NixProgress()
-    /// Last Progress of the CopyPaths activity (paths).
+    /// Last Progress of the CopyPaths activity (paths), of this process' own one like `builds`.
     public internal(set) var copies = NixProgress()
     /// FileTransfer activities (downloads), in bytes.
     public internal(set) var downloads = NixTransferTotals()
@@ -95,6 +101,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     /// Builds' done/failed counts already attributed to stopped Build activities.
     private var doneAttributed = 0
     private var failedAttributed = 0
+    /// The Builds and CopyPaths activities `builds` and `copies` follow: the first started while none
+    /// was running. Nix 2.8 sends no `parent`, so this is how the remote daemon's ones are told apart.
+    private var primaryBuildsActivity: UInt64?
+    private var primaryCopiesActivity: UInt64?
 
     public init() {
         messagesByLevel = NixLevel.allCases.map { _ in
@@ -146,8 +156,11 @@ public struct NixProcessState: Sendable, Codable, Equatable {
 
     private mutating func applyMessage(_ message: NixMessage) {
         guard let error = message.error else {
-            messagesByLevel[message.level.rawValue].append(
-                message.text.strippingANSIEscapes.truncated(toUTF8Bytes: Self.messageTextLimit))
+            let text = message.text.strippingANSIEscapes
+            messagesByLevel[message.level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
+            // A remote build's failure comes first as a plain message naming the machine and the real
+            // exit code; the structured error after it only says "exit code 1".
+            if message.level == .error, text.hasPrefix("error: build of '") { noteFailure(in: String(text.dropFirst(7))) }
             return
         }
         let raw = error.rawMessage.strippingANSIEscapes
@@ -165,7 +178,8 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     }
 
     /// Nix names failed derivations only in error messages ("builder for '/nix/store/x.drv' failed ...",
-    /// "building of '/nix/store/x.drv!out' ... timed out", "N dependencies of derivation '...drv' failed to build").
+    /// "building of '/nix/store/x.drv!out' ... timed out", "N dependencies of derivation '...drv' failed to build",
+    /// "build of '/nix/store/x.drv' on 'ssh-ng://builder' failed: ...").
     private mutating func noteFailure(in raw: String) {
         guard let open = raw.firstIndex(of: "'") else { return }
         let rest = raw[raw.index(after: open)...]
@@ -175,11 +189,12 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         guard quoted.hasSuffix(".drv") else { return }
         let path = String(quoted)
         let dependency = raw.contains("dependencies of derivation") || raw.contains("dependencies couldn't be built")
-        guard dependency || raw.hasPrefix("builder for") || raw.hasPrefix("building of") else { return }
+        guard dependency || raw.hasPrefix("builder for") || raw.hasPrefix("building of") || raw.hasPrefix("build of") else { return }
         let index = derivationIndex[path] ?? appendDerivation(path: path, status: .dependencyFailed)
         guard let index else { return }
         if !dependency { derivations[index].status = .failed }
-        derivations[index].failure = raw
+        // The remote build's own account (machine, real exit code, last lines) says more than what follows it.
+        if derivations[index].failure?.hasPrefix("build of '") != true { derivations[index].failure = raw }
     }
 
     private mutating func appendDerivation(path: String, status: NixDerivationState.Status) -> Int? {
@@ -208,6 +223,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
             if let path = running.derivationPath, let index = derivationIndex[path] ?? appendDerivation(path: path, status: .building) {
                 running.derivationIndex = index
                 let host = activity.fields.count > 1 ? activity.fields[1].string : nil
+                if derivations[index].status == .building, derivations[index].host != nil, host?.isEmpty != false {
+                    running.mirrorsRemoteBuild = true
+                    break
+                }
                 derivations[index].status = .building
                 derivations[index].host = host?.isEmpty == false ? host : nil
                 derivations[index].round = activity.fields.count > 2 ? activity.fields[2].integer.map { Int(clamping: $0) } : nil
@@ -217,6 +236,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
             }
         case .postBuildHook, .buildWaiting:
             running.derivationIndex = running.derivationPath.flatMap { derivationIndex[$0] }
+        case .builds:
+            if !isRunning(primaryBuildsActivity) { primaryBuildsActivity = activity.id }
+        case .copyPaths:
+            if !isRunning(primaryCopiesActivity) { primaryCopiesActivity = activity.id }
         case .fileTransfer:
             downloads.started += 1
         case .copyPath:
@@ -233,7 +256,7 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         guard let activity = runningActivities.removeValue(forKey: id) else { return }
         switch activity.type {
         case .build:
-            guard let index = activity.derivationIndex else { return }
+            guard let index = activity.derivationIndex, activity.mirrorsRemoteBuild != true else { return }
             derivations[index].endedAt = clock
             if derivations[index].status == .failed {
                 // Named by an error message before its activity stopped: that is the failure Builds counted.
@@ -268,8 +291,12 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         case .progress(let progress):
             guard var activity = runningActivities[id] else { return }
             switch activity.type {
-            case .builds: builds = progress
-            case .copyPaths: copies = progress
+            case .builds:
+                if !isRunning(primaryBuildsActivity) { primaryBuildsActivity = id }
+                if primaryBuildsActivity == id { builds = progress }
+            case .copyPaths:
+                if !isRunning(primaryCopiesActivity) { primaryCopiesActivity = id }
+                if primaryCopiesActivity == id { copies = progress }
             case .fileTransfer: add(progress, replacing: activity.progress, to: &downloads)
             case .copyPath: add(progress, replacing: activity.progress, to: &copiedPaths)
             default: break
@@ -290,6 +317,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         case .other:
             otherEvents += 1
         }
+    }
+
+    private func isRunning(_ id: UInt64?) -> Bool {
+        id.map { runningActivities[$0] != nil } ?? false
     }
 
     private func add(_ progress: NixProgress, replacing old: NixProgress, to totals: inout NixTransferTotals) {
