@@ -16,7 +16,8 @@ public enum NixStateSnapshot {
         return try? JSONDecoder().decode(NixProcessState.self, from: Data(text.utf8))
     }
 
-    /// "builds 3/7, 1 running" or the current phase of a running build, as Nix reports it.
+    /// "builds 3/7, 1 running", per-machine counts when remote builders take part, and the current
+    /// phase (or last line) of a running build with the machine it runs on, as Nix reports them.
     public static func progressLine(_ state: NixProcessState) -> String? {
         var parts: [String] = []
         let builds = state.builds
@@ -28,9 +29,22 @@ public enum NixStateSnapshot {
         }
         let copies = state.copies
         if copies.expected > 0 { parts.append("copies \(copies.done)/\(copies.expected)") }
+        let machines = state.machines
+        if machines.contains(where: { $0.machine != nil }) {
+            // Per machine only once a remote builder took part; "local" alone says nothing new.
+            let shown = machines.prefix(3).map { m in
+                var text = "\(m.displayName) \(m.built) built"
+                if m.building > 0 { text += ", \(m.building) building" }
+                if m.failed > 0 { text += ", \(m.failed) failed" }
+                return text
+            }
+            parts.append(shown.joined(separator: "; ") + (machines.count > 3 ? "; \(machines.count - 3) more machines" : ""))
+        }
         if let active = state.derivations.last(where: { $0.status == .building }) {
-            if let phase = active.phase { parts.append("\(active.name): \(phase)") }
-            else if let line = active.lastLine { parts.append("\(active.name): \(line)") }
+            let name = active.name + (active.host.map { " on \(NixMachineCounts.displayName($0))" } ?? "")
+            if let phase = active.phase { parts.append("\(name): \(phase)") }
+            else if let line = active.lastLine { parts.append("\(name): \(line)") }
+            else if active.host != nil { parts.append(name) }
         }
         return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }

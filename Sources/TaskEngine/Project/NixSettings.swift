@@ -8,16 +8,20 @@ import Foundation
 public struct NixSettings: Sendable, Equatable {
     public var extraSubstituters: [String] = []
     public var extraTrustedPublicKeys: [String] = []
-    /// Remote builders, one Nix `builders` entry each (`ssh://host x86_64-linux ...`).
+    /// Remote builders, one Nix `builders` entry each (`ssh-ng://host x86_64-linux ...`). Nix itself
+    /// spreads derivations over them; each Build activity names the machine it runs on.
     public var builders: [String] = []
+    /// Nix's `max-jobs`: local builds at once, `0` to build only on `builders`, or "auto" (one per core).
+    public var maxJobs: String?
     /// Host -> token, as Nix's `access-tokens` setting (e.g. `github.com` -> `ghp_...`).
     public var accessTokens: [String: String] = [:]
 
     public init(extraSubstituters: [String] = [], extraTrustedPublicKeys: [String] = [], builders: [String] = [],
-                accessTokens: [String: String] = [:]) {
+                maxJobs: String? = nil, accessTokens: [String: String] = [:]) {
         self.extraSubstituters = extraSubstituters
         self.extraTrustedPublicKeys = extraTrustedPublicKeys
         self.builders = builders
+        self.maxJobs = maxJobs
         self.accessTokens = accessTokens
     }
 
@@ -34,6 +38,7 @@ public struct NixSettings: Sendable, Equatable {
         if !extraSubstituters.isEmpty { lines.append("extra-substituters = " + extraSubstituters.joined(separator: " ")) }
         if !extraTrustedPublicKeys.isEmpty { lines.append("extra-trusted-public-keys = " + extraTrustedPublicKeys.joined(separator: " ")) }
         if !builders.isEmpty { lines.append("builders = " + builders.joined(separator: " ; ")) }
+        if let maxJobs { lines.append("max-jobs = " + maxJobs) }
         if !accessTokens.isEmpty {
             lines.append("access-tokens = " + accessTokens.keys.sorted().map { "\($0)=\(accessTokens[$0]!)" }.joined(separator: " "))
         }
@@ -47,6 +52,17 @@ public struct NixSettings: Sendable, Equatable {
         var result = environment
         result["NIX_CONFIG"] = ([environment["NIX_CONFIG"]].compactMap { $0 }.filter { !$0.isEmpty } + lines).joined(separator: "\n")
         return (result, accessTokens.isEmpty ? [] : ["NIX_CONFIG"])
+    }
+
+    /// A `max_jobs` field: a whole number from 0 to 10000, or "auto".
+    static func maxJobs(_ fields: SubmissionFields, _ name: String) throws(SubmissionError) -> String? {
+        guard let raw = fields.object[name], raw != .null else { return nil }
+        if case .string("auto") = raw { return "auto" }
+        guard case .number(let value) = raw, value >= 0, value <= 10_000, value == value.rounded() else {
+            throw .invalidValue(type: fields.context, field: name,
+                                reason: "must be a whole number from 0 (build only on the builders) to 10000, or \"auto\"")
+        }
+        return String(Int(value))
     }
 
     /// An `access_tokens` object of host -> token (in a submission or a project file).

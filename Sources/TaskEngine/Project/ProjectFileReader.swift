@@ -70,7 +70,7 @@ struct ProjectFileReader {
 
     private func readNix(_ fields: SubmissionFields) throws(SubmissionError) -> NixSettings {
         let nix = try object(fields, "nix")
-        try nix.requireOnly(["extra_substituters", "extra_trusted_public_keys", "access_tokens", "builders"])
+        try nix.requireOnly(["extra_substituters", "extra_trusted_public_keys", "access_tokens", "builders", "max_jobs"])
         func list(_ name: String) throws(SubmissionError) -> [String] {
             guard nix.object[name] != nil, nix.object[name] != .null else { return [] }
             let items = try nix.stringArray(name, maxItems: 100)
@@ -85,6 +85,7 @@ struct ProjectFileReader {
         return NixSettings(extraSubstituters: try list("extra_substituters"),
                            extraTrustedPublicKeys: try list("extra_trusted_public_keys"),
                            builders: try list("builders"),
+                           maxJobs: try NixSettings.maxJobs(nix, "max_jobs"),
                            accessTokens: try NixSettings.accessTokens(nix, "access_tokens"))
     }
 
