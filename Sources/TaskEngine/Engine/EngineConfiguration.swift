@@ -28,7 +28,9 @@ public struct EngineConfiguration: Sendable {
     /// `$THYMIS_TASKS_NIX_CONFIG` appended (e.g. "substituters =" on an offline machine).
     public static func childEnvironment(from environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
         let passed = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NIX_PATH", "NIX_REMOTE",
-                      "NIX_SSL_CERT_FILE", "SSL_CERT_FILE", "NIX_STORE_DIR", "NIX_STATE_DIR", "NIX_CONF_DIR"]
+                      "NIX_SSL_CERT_FILE", "SSL_CERT_FILE", "NIX_STORE_DIR", "NIX_STATE_DIR", "NIX_CONF_DIR",
+                      // ssh options for remote builders (port, known hosts) and an agent, when the operator set them.
+                      "NIX_SSHOPTS", "SSH_AUTH_SOCK"]
         var result: [String: String] = [:]
         for key in passed { if let value = environment[key] { result[key] = value } }
         if result["PATH"] == nil { result["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }

@@ -51,7 +51,12 @@ public enum NixStateSnapshot {
 
     /// The first structured Nix error (else the first error-level message), one line, for a failure reason.
     public static func firstError(_ state: NixProcessState) -> String? {
-        if let error = state.errors.kept.first {
+        // A build on a remote machine: Nix's first report names the machine and the builder's real exit code.
+        if let remote = state.derivations.first(where: { $0.status == .failed && $0.host.map { !$0.isEmpty } == true }),
+           let failure = remote.failure, let host = remote.host {
+            return oneLine(failure.replacingOccurrences(of: host, with: NixMachineCounts.displayName(host)))
+        }
+        if let error = state.errors.kept.first(where: { $0.level == .error }) ?? state.errors.kept.first {
             var location = ""
             if let file = error.file {
                 location = " (at \(file)\(error.line.map { ":\($0)" } ?? "")\(error.column.map { ":\($0)" } ?? ""))"
