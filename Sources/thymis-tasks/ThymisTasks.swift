@@ -15,7 +15,8 @@ struct ThymisTasks: AsyncParsableCommand {
             Exit codes: \(ExitCodes.summary)
             """,
         subcommands: [SubmitCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
-                      RetryCommand.self, ServeCommand.self, NixLogCommand.self]
+                      RetryCommand.self, ServeCommand.self, NixLogCommand.self, DashboardCommand.self, DemoCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 
     /// Parses and runs a command, printing one clear line (not the whole usage) for a bad argument.

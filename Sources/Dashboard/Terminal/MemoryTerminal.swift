@@ -93,6 +93,16 @@ final class MemoryTerminal: Terminal {
         return pendingInput.isEmpty ? nil : pendingInput.removeFirst()
     }
 
+    /// Texts copied with `copyToClipboard`, oldest first.
+    private(set) var clipboard: [String] = []
+    /// The bytes the copies would have written to a real terminal.
+    private(set) var clipboardBytes: [UInt8] = []
+
+    func copyToClipboard(_ text: String) {
+        clipboard.append(text)
+        clipboardBytes += Self.clipboardSequence(text)
+    }
+
     func suspend() { isSuspended = true }
     func resume() { isSuspended = false }
     func restore() { restoreCount += 1 }

@@ -223,6 +223,15 @@ final class NcursesTerminal: Terminal {
         return .mouse(MouseEvent(action: action, row: Int(event.y), column: Int(event.x)))
     }
 
+    func copyToClipboard(_ text: String) {
+        guard !isRestored else { return }
+        let bytes = Self.clipboardSequence(text)
+        bytes.withUnsafeBufferPointer { buffer in
+            _ = fwrite(buffer.baseAddress, 1, buffer.count, cnc_stdout())
+        }
+        fflush(cnc_stdout())
+    }
+
     func suspend() {
         guard !isRestored else { return }
         endwin()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The surface views draw on: a grid of cells, keyboard input, and the suspend/restore hooks
 /// the app needs around a pager and at exit.
 ///
@@ -34,6 +36,10 @@ protocol Terminal: AnyObject {
     /// there was none.
     func readInput(timeoutMilliseconds: Int) -> InputEvent?
 
+    /// Asks the terminal to put `text` on the system clipboard (OSC 52). The text travels
+    /// base64-encoded, so nothing in it can act as a control sequence.
+    func copyToClipboard(_ text: String)
+
     /// Gives the terminal back to the shell (e.g. to run `$PAGER`) until `resume()`.
     func suspend()
     /// Takes the terminal again after `suspend()` and repaints the last frame.
@@ -60,6 +66,12 @@ extension Terminal {
             used += draw(run.text, row: row, column: column + used, maxColumns: maxColumns - used, style: run.style)
         }
         return used
+    }
+
+    /// The OSC 52 sequence that asks a terminal to set the clipboard to `text`: only ESC, the
+    /// fixed prefix, base64 characters and BEL, whatever `text` holds.
+    static func clipboardSequence(_ text: String) -> [UInt8] {
+        Array("\u{1B}]52;c;".utf8) + Array(Data(text.utf8).base64EncodedString().utf8) + [0x07]
     }
 
     /// Paints `count` cells from (`row`, `column`) with spaces in `style` (a bar, a selection).

@@ -1,0 +1,163 @@
+import Dispatch
+import Foundation
+import Glibc
+import TaskEngine
+
+/// The dashboard program: takes the engine (or attaches to the process that has it), opens the
+/// terminal on a thread of its own, runs the render loop until quit or a signal, and always
+/// gives the terminal back.
+public enum DashboardApp {
+    /// Why the dashboard could not run, in words for the user.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Runs the dashboard on `directory`. `makeEngine` builds the engine when this process can
+    /// take the engine lock (not with `readOnly`). `beforeFirstFrame` runs once the engine is
+    /// started (the demo submits its tasks there).
+    public static func run(
+        directory: StateDirectory, store: TaskStore, options: DashboardOptions,
+        makeEngine: @escaping @Sendable () throws -> TaskEngine,
+        beforeFirstFrame: (@Sendable (TaskEngine?) async throws -> Void)? = nil
+    ) async throws {
+        var lock: EngineLock?
+        var engine: TaskEngine?
+        let mode: EngineMode
+        let connection: EngineConnection
+        if !options.readOnly, let acquired = try EngineLock.acquire(in: directory) {
+            lock = acquired
+            let created = try makeEngine()
+            try await created.start()
+            engine = created
+            mode = .inProcess
+            connection = .inProcess(created)
+        } else if let pid = EngineLock.holder(in: directory) {
+            mode = .attached(pid: pid)
+            connection = options.readOnly ? .none : .client(EngineClient(directory: directory, store: store))
+        } else {
+            mode = .detached
+            connection = .none
+        }
+        try await beforeFirstFrame?(engine)
+
+        let mailbox = Mailbox()
+        let events = engine.map { engine in
+            Task {
+                for await event in await engine.events() {
+                    switch event {
+                    case .taskChanged(let id): mailbox.post(.taskChanged(id))
+                    case .outputAppended(let id): mailbox.post(.outputAppended(id))
+                    case .stopped: mailbox.post(.engineStopped)
+                    }
+                }
+            }
+        }
+        let signals = SignalWatch { number in mailbox.post(.signal(number)) }
+        CrashRestore.install()
+
+        let result: Result<Int32?, Error> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: runLoop(store: store, options: options, mode: mode, mailbox: mailbox,
+                                                       connection: connection))
+            }
+            thread.name = "thymis-tasks dashboard"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        events?.cancel()
+        if let engine {
+            // Final states recorded before we return: running tasks end as cancelled.
+            await engine.shutdown(deadline: .seconds(3))
+        }
+        withExtendedLifetime((signals, lock)) {}
+        switch result {
+        case .success(let signal?):
+            throw DashboardInterrupted(signal: signal)
+        case .success(nil):
+            return
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// The body of the render thread: opens the terminal, loops, restores it on every path.
+    private static func runLoop(store: TaskStore, options: DashboardOptions, mode: EngineMode, mailbox: Mailbox,
+                                connection: EngineConnection) -> Result<Int32?, Error> {
+        let terminal: NcursesTerminal
+        do {
+            terminal = try NcursesTerminal(options: .init(color: options.color, mouse: options.mouse, ascii: options.ascii))
+        } catch {
+            return .failure(Failure(description: error.description))
+        }
+        defer { terminal.restore() }
+        let model = DashboardModel(size: terminal.size, readOnly: options.readOnly, mode: mode)
+        let loop = DashboardLoop(terminal: terminal, store: store, model: model, mailbox: mailbox, connection: connection)
+        if let reason = terminal.fallbackReason { mailbox.post(.status(reason, isError: true)) }
+        do {
+            try loop.run()
+        } catch {
+            return .failure(Failure(description: "\(error)"))
+        }
+        return .success(loop.stopSignal)
+    }
+}
+
+/// The dashboard stopped because of a signal; the command exits with 128 + the signal number.
+public struct DashboardInterrupted: Error, Sendable {
+    public let signal: Int32
+}
+
+/// SIGINT, SIGTERM and SIGHUP (the SSH connection dropped) as messages to the render thread,
+/// which stops, restores the terminal and lets the engine record final states. If that has not
+/// happened within 4.5 s (a stuck frame), the terminal is restored from here and the process exits.
+final class SignalWatch {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable (Int32) -> Void) {
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                handler(number)
+                DispatchQueue.global().asyncAfter(deadline: .now() + 4.5) {
+                    EmergencyTerminalRestore.run()
+                    _exit(128 + number)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
+}
+
+/// Restores the terminal when the program crashes (a trap, a bad access), then hands the
+/// signal to whatever handled it before (Swift's backtracer), so the crash report still appears.
+enum CrashRestore {
+    /// `nonisolated(unsafe)`: allocated and filled once by `install()` before the handlers are
+    /// set, then only read, from the signal handler.
+    private nonisolated(unsafe) static var previous: UnsafeMutablePointer<sigaction>?
+
+    static func install() {
+        guard previous == nil else { return }
+        let table = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+        table.initialize(repeating: sigaction(), count: 65)
+        previous = table
+        for number in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                EmergencyTerminalRestore.run()
+                if let previous = CrashRestore.previous { sigaction(number, previous + Int(number), nil) }
+                raise(number)
+            }
+            action.sa_flags = Int32(bitPattern: UInt32(SA_RESETHAND)) | Int32(SA_NODEFER)
+            sigemptyset(&action.sa_mask)
+            sigaction(number, &action, table + Int(number))
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// How the dashboard was started: the command-line flags of `thymis-tasks dashboard`.
+public struct DashboardOptions: Sendable {
+    /// Hide every action that changes tasks or writes files (cancel, retry, new, save); never
+    /// take the engine.
+    public var readOnly: Bool
+    /// ASCII glyphs even under a UTF-8 locale.
+    public var ascii: Bool
+    /// False for `--no-color` (`NO_COLOR` is honoured by the terminal as well).
+    public var color: Bool
+    /// Report clicks and the wheel.
+    public var mouse: Bool
+
+    public init(readOnly: Bool = false, ascii: Bool = false, color: Bool = true, mouse: Bool = false) {
+        self.readOnly = readOnly
+        self.ascii = ascii
+        self.color = color
+        self.mouse = mouse
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import NixLog
+import TaskEngine
+
+/// What the detail pane knows about the selected task: the record, its processes and their
+/// decoded Nix summaries. Read again when the task changes; documents are made from it per tab.
+struct TaskDetail {
+    let record: TaskRecord
+    let processes: [ProcessRecord]
+    /// The decoded Nix summary of each process (nil for processes that are not nix).
+    let nixStates: [NixProcessState?]
+    let children: [TaskRecord]
+
+    /// Reads the task from the store; `previous` lends its decoded Nix summaries where the JSON
+    /// did not change (decoding is the expensive part).
+    static func load(_ id: UUID, store: TaskStore, previous: TaskDetail?) throws -> TaskDetail? {
+        guard let record = try store.task(id) else { return nil }
+        let processes = try store.processes(of: id)
+        var states: [NixProcessState?] = []
+        for (index, process) in processes.enumerated() {
+            if let previous, previous.record.id == id, index < previous.processes.count,
+               previous.processes[index].nixStateJSON == process.nixStateJSON {
+                states.append(previous.nixStates[index])
+            } else {
+                states.append(NixStateSnapshot.decode(process.nixStateJSON))
+            }
+        }
+        let children = record.pool == nil ? try store.children(of: id) : []
+        return TaskDetail(record: record, processes: processes, nixStates: states, children: children)
+    }
+
+    func nixState(_ index: Int) -> NixProcessState? {
+        nixStates.indices.contains(index) ? nixStates[index] : nil
+    }
+
+    /// "Nix (2 errors)", "stdout (1,234)": the tab titles with what is in them.
+    func title(of tab: DetailTab, processIndex: Int) -> String {
+        switch tab {
+        case .submission:
+            return tab.title
+        case .process:
+            return processes.count > 1 ? "Process (\(processes.count))" : tab.title
+        case .nix:
+            guard let state = nixState(processIndex) else { return tab.title }
+            let errors = state.errors.totalCount + state.messages(at: .error).totalCount
+            let warnings = state.messages(at: .warn).totalCount
+            if errors > 0 { return "Nix (\(errors) error\(errors == 1 ? "" : "s"))" }
+            if warnings > 0 { return "Nix (\(warnings) warning\(warnings == 1 ? "" : "s"))" }
+            return tab.title
+        case .stdout, .stderr:
+            guard processes.indices.contains(processIndex) else { return tab.title }
+            let process = processes[processIndex]
+            let lines = tab == .stdout ? process.stdoutLines : process.stderrLines
+            return lines > 0 ? "\(tab.title) (\(Self.grouped(lines)))" : tab.title
+        }
+    }
+
+    static func grouped(_ value: Int64) -> String {
+        let digits = String(value)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return result
+    }
+
+    // MARK: - Documents
+
+    func document(for tab: DetailTab, processIndex: Int, nixSource: NixSource, store: TaskStore) -> any LogDocument {
+        switch tab {
+        case .submission: return submissionDocument()
+        case .process: return processDocument(selected: processIndex)
+        case .nix:
+            if case .buildLog(let derivation) = nixSource,
+               let state = nixState(processIndex), state.derivations.indices.contains(derivation) {
+                let drv = state.derivations[derivation]
+                return StoredStreamDocument(store: store, task: record.id, processIndex: processIndex,
+                                            stream: .buildLog(drv.path), knownLines: drv.logLines,
+                                            emptyReason: "\(drv.name) printed no build log lines")
+            }
+            return nixSummaryDocument(processIndex: processIndex).document
+        case .stdout, .stderr:
+            guard processes.indices.contains(processIndex) else {
+                return TextDocument(emptyReason: noProcessReason)
+            }
+            let process = processes[processIndex]
+            let isStdout = tab == .stdout
+            var reason = "\(process.programName) printed nothing on \(tab.title)"
+            if process.startedAt == nil { reason = "\(process.programName) has not started" }
+            else if process.endedAt == nil { reason += " yet" }
+            if !isStdout && process.nixStateJSON != nil { reason += " (its @nix log lines are in the Nix tab)" }
+            return StoredStreamDocument(store: store, task: record.id, processIndex: processIndex,
+                                        stream: isStdout ? .stdout : .stderr,
+                                        knownLines: Int(isStdout ? process.stdoutLines : process.stderrLines),
+                                        emptyReason: reason)
+        }
+    }
+
+    private var noProcessReason: String {
+        switch record.state {
+        case .pending: return "the task is pending: it has started no process yet"
+        case .running: return "the task has started no process yet"
+        case .completed, .failed:
+            return record.pool == nil ? "a parent task runs no process itself; its children are in the list"
+                : "the task ended without starting a process"
+        }
+    }
+
+    private static let heading = TextStyle(bold: true)
+    private static let label = TextStyle(dim: true)
+    private static let errorStyle = TextStyle(foreground: .red, bold: true)
+
+    private static func text(_ string: String) -> LogLine { .bytes(Array(string.utf8)) }
+
+    private static func multiline(_ string: String, indent: String = "  ") -> [LogLine] {
+        string.split(separator: "\n", omittingEmptySubsequences: false).map { text(indent + $0) }
+    }
+
+    func submissionDocument() -> TextDocument {
+        let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)).canonicalText(pretty: true))
+            ?? record.redactedSubmission
+        var lines = [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
+                     LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
+        lines += Self.multiline(pretty, indent: "")
+        if !children.isEmpty {
+            lines.append(.styled([StyledRun("children (\(children.count))", Self.heading)]))
+            for child in children {
+                lines.append(Self.text("  \(child.id.uuidString.prefix(8).lowercased())  \(child.displayState.rawValue)  \(child.displayName)"))
+            }
+        }
+        return TextDocument(lines)
+    }
+
+    func processDocument(selected: Int) -> TextDocument {
+        var lines: [LogLine] = []
+        for process in processes {
+            let marker = processes.count > 1 ? (process.index == selected ? "▸ " : "  ") : ""
+            lines.append(.styled([StyledRun("\(marker)process \(process.index + 1) of \(processes.count): \(process.programName)", Self.heading),
+                                  StyledRun(processes.count > 1 ? "   (p: next process)" : "", Self.label)]))
+            lines.append(Self.text("  command: \(process.shellLine)"))
+            lines.append(Self.text("  cwd:     \(process.workingDirectory ?? "(inherited)")"))
+            lines.append(Self.text("  pid:     \(process.pid.map(String.init) ?? "-")"))
+            lines.append(Self.text("  status:  \(process.statusDescription)"))
+            lines.append(Self.text("  started: \(Clock.timestamp(process.startedAt))   ended: \(Clock.timestamp(process.endedAt))"
+                                   + (process.startedAt.map { "   took: \(Clock.duration((process.endedAt ?? Date()).timeIntervalSince($0)))" } ?? "")))
+            lines.append(Self.text("  output:  stdout \(Self.grouped(process.stdoutLines)) lines (\(Self.grouped(process.stdoutBytes)) bytes), stderr \(Self.grouped(process.stderrLines)) lines (\(Self.grouped(process.stderrBytes)) bytes)"))
+            lines.append(Self.text("  env:"))
+            for key in process.environment.keys.sorted() {
+                lines.append(Self.text("    \(key)=\(process.environment[key]!)"))
+            }
+            lines.append(.styled([]))
+        }
+        return TextDocument(lines, emptyReason: noProcessReason)
+    }
+
+    /// The Nix summary of one process, and the line where each section starts.
+    func nixSummaryDocument(processIndex: Int) -> (document: TextDocument, sections: [NixSection: Int]) {
+        guard processes.indices.contains(processIndex) else { return (TextDocument(emptyReason: noProcessReason), [:]) }
+        guard let state = nixState(processIndex) else {
+            return (TextDocument(emptyReason: "\(processes[processIndex].programName) is not nix: no Nix log (see stdout and stderr)"), [:])
+        }
+        var lines: [LogLine] = []
+        var sections: [NixSection: Int] = [:]
+        if let progress = NixStateSnapshot.progressLine(state) {
+            lines.append(.styled([StyledRun("progress: ", Self.label), StyledRun(progress)]))
+        }
+
+        sections[.errors] = lines.count
+        let errorCount = state.errors.totalCount + state.messages(at: .error).totalCount
+        lines.append(.styled([StyledRun("Errors (\(errorCount))", errorCount > 0 ? Self.errorStyle : Self.heading)]))
+        for error in state.errors.kept {
+            lines += Self.multiline(error.rawMessage.isEmpty ? error.message : error.rawMessage)
+            if let file = error.file {
+                lines.append(Self.text("    at \(file)\(error.line.map { ":\($0)" } ?? "")\(error.column.map { ":\($0)" } ?? "")"))
+            }
+            for frame in error.trace {
+                let location = frame.file.map { " (\($0)\(frame.line.map { ":\($0)" } ?? ""))" } ?? ""
+                lines.append(Self.text("    … \(frame.message)\(location)"))
+            }
+        }
+        if state.errors.omitted > 0 { lines.append(.styled([StyledRun("  … \(state.errors.omitted) more not kept", Self.label)])) }
+        lines += messageLines(state.messages(at: .error))
+
+        for (section, level) in [(NixSection.warnings, NixLevel.warn), (.notices, .notice), (.info, .info)] {
+            let log = state.messages(at: level)
+            sections[section] = lines.count
+            lines.append(.styled([StyledRun("\(section.rawValue) (\(log.totalCount))", Self.heading)]))
+            lines += messageLines(log)
+        }
+
+        sections[.buildLog] = lines.count
+        lines.append(.styled([StyledRun("Build log (\(state.derivations.count) derivation\(state.derivations.count == 1 ? "" : "s"), \(state.buildLogLines) lines)", Self.heading),
+                              StyledRun(state.derivations.isEmpty ? "" : "   d: open each derivation's log", Self.label)]))
+        for derivation in state.derivations {
+            var head = [StyledRun("  \(Self.statusGlyph(derivation.status)) ", Self.statusStyle(derivation.status)),
+                        StyledRun(derivation.name, Self.heading),
+                        StyledRun("  \(derivation.status.rawValue)", Self.statusStyle(derivation.status)),
+                        StyledRun("  \(derivation.logLines) lines", Self.label)]
+            if let phase = derivation.phase { head.append(StyledRun("  phase \(phase)", Self.label)) }
+            if let host = derivation.host { head.append(StyledRun("  on \(host)", Self.label)) }
+            lines.append(.styled(head))
+            if let last = derivation.lastLine { lines.append(Self.text("      \(last)")) }
+        }
+        if state.derivationsOmitted > 0 {
+            lines.append(.styled([StyledRun("  … \(state.derivationsOmitted) more derivations not listed", Self.label)]))
+        }
+        return (TextDocument(lines), sections)
+    }
+
+    private func messageLines(_ log: BoundedLog<String>) -> [LogLine] {
+        var lines: [LogLine] = []
+        for (index, message) in log.kept.enumerated() {
+            if index == log.head.count && log.omitted > 0 {
+                lines.append(.styled([StyledRun("  … \(log.omitted) more not kept", Self.label)]))
+            }
+            lines += Self.multiline(message)
+        }
+        return lines
+    }
+
+    static func statusGlyph(_ status: NixDerivationState.Status) -> String {
+        switch status {
+        case .building: "▶"
+        case .built: "✔"
+        case .failed: "✘"
+        case .dependencyFailed: "⊘"
+        case .stopped: "■"
+        }
+    }
+
+    static func statusStyle(_ status: NixDerivationState.Status) -> TextStyle {
+        switch status {
+        case .building: TextStyle(foreground: .cyan)
+        case .built: TextStyle(foreground: .green)
+        case .failed, .dependencyFailed: TextStyle(foreground: .red)
+        case .stopped: TextStyle(dim: true)
+        }
+    }
+}
+
+extension ProcessRecord {
+    /// The program's file name, e.g. "nix".
+    var programName: String { program.split(separator: "/").last.map(String.init) ?? program }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import TaskEngine
+
+/// The tasks the list shows, kept in memory and refreshed piece by piece: a window of the
+/// newest top-level tasks (grown when the user scrolls to its end) and the children of the
+/// parents in it. With 100,000 tasks in the store, a frame never reads them all.
+final class TaskListSource {
+    private let store: TaskStore
+    /// How many top-level tasks to read; grows by `loadMore()`.
+    private(set) var limit: Int
+    private var states: [TaskState]?
+    private var type: String?
+    private(set) var snapshot = TaskListSnapshot()
+    private var index: [UUID: Int] = [:]
+
+    init(store: TaskStore, initialLimit: Int = 400) {
+        self.store = store
+        self.limit = initialLimit
+    }
+
+    /// Sets the store-side filters (state and type) from the model's filters.
+    func setFilters(state: TaskDisplayState?, type: String?) {
+        switch state {
+        case nil: states = nil
+        case .pending: states = [.pending]
+        case .running: states = [.running]
+        case .completed: states = [.completed]
+        case .failed, .cancelled: states = [.failed]
+        }
+        self.type = type
+    }
+
+    /// Reads the window again from the store.
+    func reload() throws {
+        let top = try store.tasks(states: states, type: type, parent: .some(nil), limit: limit + 1)
+        var snapshot = TaskListSnapshot()
+        snapshot.hasMore = top.count > limit
+        snapshot.topLevel = Array(top.prefix(limit))
+        for parent in snapshot.topLevel where parent.pool == nil {
+            let children = try store.children(of: parent.id)
+            if !children.isEmpty { snapshot.children[parent.id] = children }
+        }
+        self.snapshot = snapshot
+        reindex()
+    }
+
+    func loadMore() throws {
+        guard snapshot.hasMore else { return }
+        limit *= 4
+        try reload()
+    }
+
+    /// Reads the tasks `ids` again (an engine event named them): updates them in place, puts
+    /// a new top-level task first, a new child under its parent.
+    func refresh(_ ids: Set<UUID>) throws {
+        var needsReload = false
+        for id in ids {
+            guard let record = try store.task(id) else { continue }
+            if let parent = record.parentID {
+                var children = snapshot.children[parent] ?? []
+                if let position = children.firstIndex(where: { $0.id == id }) {
+                    children[position] = record
+                } else if index[parent] != nil {
+                    children.append(record)
+                } else {
+                    continue
+                }
+                snapshot.children[parent] = children
+            } else if let position = index[id] {
+                snapshot.topLevel[position] = record
+            } else if passesStoreFilters(record) {
+                if let newest = snapshot.topLevel.first, record.submittedAt < newest.submittedAt {
+                    needsReload = true  // not the newest: its place is somewhere in the window
+                } else {
+                    snapshot.topLevel.insert(record, at: 0)
+                    if snapshot.topLevel.count > limit {
+                        snapshot.topLevel.removeLast()
+                        snapshot.hasMore = true
+                    }
+                    reindex()
+                }
+            }
+        }
+        if needsReload { try reload() }
+    }
+
+    /// Without engine events (attached to another process' engine): reads the tasks that can
+    /// still change, and looks for new ones. Cheap: only unfinished and newest tasks are read.
+    func poll() throws {
+        var ids = Set<UUID>()
+        for record in snapshot.topLevel where !record.state.isFinal { ids.insert(record.id) }
+        for (_, children) in snapshot.children {
+            for child in children where !child.state.isFinal { ids.insert(child.id) }
+        }
+        let newest = try store.tasks(states: states, type: type, parent: .some(nil), limit: 16)
+        for record in newest where index[record.id] == nil || record != snapshot.topLevel[index[record.id]!] {
+            ids.insert(record.id)
+        }
+        // New children of parents still running.
+        for parent in snapshot.topLevel where parent.pool == nil && !parent.state.isFinal {
+            let children = try store.children(of: parent.id)
+            if children.count != (snapshot.children[parent.id]?.count ?? 0) { snapshot.children[parent.id] = children }
+        }
+        try refresh(ids)
+    }
+
+    private func passesStoreFilters(_ record: TaskRecord) -> Bool {
+        if let states, !states.contains(record.state) { return false }
+        if let type, record.type != type { return false }
+        return true
+    }
+
+    private func reindex() {
+        index.removeAll(keepingCapacity: true)
+        for (position, record) in snapshot.topLevel.enumerated() { index[record.id] = position }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Everything that changes the dashboard model: what a key asks for, and what the app learned
+/// from the engine or the store.
+enum DashboardAction: Equatable, Sendable {
+    // Moving around
+    case moveSelection(Int)
+    case selectFirst, selectLast
+    /// Pages (1 a full page, 0.5 half a page; negative: up) in the focused pane.
+    case page(Double)
+    case scroll(Int)
+    case scrollHorizontally(Int)
+    case scrollToStart, scrollToEnd
+    case switchFocus, focusDetail
+    /// Esc: close, clear or go back one step.
+    case back
+    case nextTab, previousTab
+    case selectTab(DetailTab)
+    case toggleWrap
+    case nextProcess
+    case nextBuildLog
+    case jumpToNixSection(NixSection)
+
+    // Search and filters
+    case startSearch, searchNext, searchPrevious
+    case startListFilter
+    case cycleStateFilter, cycleTypeFilter
+    case toggleFold
+
+    // Actions on tasks (hidden with --read-only)
+    case requestCancel, retry, openNewTaskMenu, saveTab, openInPager, copyLine, copyTab
+
+    case showHelp
+    case quit
+
+    // From the app
+    case resized(TerminalSize)
+    case tasksLoaded(TaskListSnapshot)
+    case countsLoaded(TaskCounts)
+    /// The document of `tab` for the selected task now has this many lines.
+    case contentMeasured(DetailTab, lineCount: Int)
+    /// The selected task's processes, with the derivations each one's Nix summary lists.
+    case processesMeasured(derivationsPerProcess: [Int])
+    /// Where each section of the Nix summary starts, for the section keys.
+    case nixSectionsMeasured([NixSection: Int])
+    case searchFinished(DetailTab, line: Int?, message: String?)
+    case showStatus(String, isError: Bool)
+    case clearStatus
+}
+
+/// What the model asks the app to do; the app does it and reports back with an action.
+enum DashboardEffect: Equatable, Sendable {
+    case cancel(UUID)
+    case retry(UUID)
+    /// Submit this JSON (already checked by the registry).
+    case submit(String)
+    /// Write the document of `tab` of `task` to a file.
+    case save(task: UUID, tab: DetailTab, path: String)
+    case openInPager(task: UUID, tab: DetailTab)
+    /// Copy line `line` of `tab` (nil: the whole tab) to the clipboard (OSC 52).
+    case copy(task: UUID, tab: DetailTab, line: Int?)
+    /// Look for `text` in `tab` from line `from` in `direction` (+1 down, -1 up), wrapping around.
+    case search(task: UUID, tab: DetailTab, text: String, from: Int, direction: Int)
+    /// Read more (older) tasks for the list.
+    case loadMoreTasks
+    /// The list query (state or type filter) changed: read the list again.
+    case reloadTasks
+    case quit
+}

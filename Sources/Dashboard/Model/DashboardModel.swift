@@ -1,0 +1,541 @@
+import Foundation
+import TaskEngine
+
+/// Whether this dashboard runs the engine or watches one that another process runs.
+enum EngineMode: Equatable, Sendable {
+    /// The engine runs in this process (it holds the lock).
+    case inProcess
+    /// Another process (this pid) holds the engine; actions go through the request table.
+    case attached(pid: Int32)
+    /// No process runs the engine and this one may not (`--read-only`): only the store is read.
+    case detached
+}
+
+/// Everything the dashboard shows, as a value: the task rows, what is selected and focused,
+/// the state of each text tab, filters, folds, the open dialog and the status line.
+///
+/// Changed only by `apply(_:)` (actions) and `handle(_:)` (keys); both return the effects the
+/// app must carry out. No terminal, store or engine here, so it is unit-tested as is.
+struct DashboardModel: Sendable {
+    var size: TerminalSize { didSet { layout = DashboardLayout(size: size); refitViews() } }
+    private(set) var layout: DashboardLayout
+    let readOnly: Bool
+    let keyMap: KeyMap
+    let registry: TaskKindRegistry
+    var mode: EngineMode
+
+    private(set) var snapshot = TaskListSnapshot()
+    /// The rows shown, after filters and folds.
+    private(set) var rows: [TaskRow] = []
+    private(set) var selectedID: UUID?
+    /// First row shown in the list.
+    private(set) var listTop = 0
+    private(set) var focus: Focus = .list
+    private(set) var tab: DetailTab = .nix
+    private(set) var logs: [DetailTab: LogViewState]
+    /// Process of the selected task the Process, Nix, stdout and stderr tabs show; nil: the last.
+    private(set) var processIndex: Int?
+    /// Derivations listed by each process' Nix summary (its count is the number of processes).
+    private(set) var derivationsPerProcess: [Int] = []
+    var processCount: Int { derivationsPerProcess.count }
+    /// Derivations of the shown process (their build logs are what `d` cycles through).
+    var derivationCount: Int { processCount > 0 ? derivationsPerProcess[shownProcess] : 0 }
+    private(set) var nixSource: NixSource = .summary
+    private(set) var nixSections: [NixSection: Int] = [:]
+
+    private(set) var textFilter = ""
+    private(set) var stateFilter: TaskDisplayState?
+    private(set) var typeFilter: String?
+    /// Parents whose children are hidden.
+    private(set) var folded: Set<UUID> = []
+    private(set) var counts: TaskCounts = [:]
+
+    var modal: Modal?
+    private(set) var status: StatusMessage?
+
+    init(size: TerminalSize, readOnly: Bool = false, mode: EngineMode = .inProcess,
+         registry: TaskKindRegistry = .standard) {
+        self.size = size
+        self.layout = DashboardLayout(size: size)
+        self.readOnly = readOnly
+        self.keyMap = KeyMap(readOnly: readOnly)
+        self.registry = registry
+        self.mode = mode
+        logs = Dictionary(uniqueKeysWithValues: DetailTab.allCases.map { ($0, LogViewState()) })
+        refitViews()
+    }
+
+    // MARK: - Derived
+
+    var selectedRow: TaskRow? { rows.first { $0.id == selectedID } }
+    var selectedIndex: Int? { rows.firstIndex { $0.id == selectedID } }
+    var log: LogViewState { logs[tab]! }
+    var listHeight: Int { layout.listRows.count }
+
+    /// The process index the tabs show (the last one unless one was picked).
+    var shownProcess: Int { min(processIndex ?? (processCount - 1), processCount - 1) }
+
+    /// The types the type filter cycles through.
+    var filterTypes: [String] {
+        Array(Set(registry.types).union(snapshot.topLevel.map(\.type))).sorted()
+    }
+
+    var hasFilter: Bool { !textFilter.isEmpty || stateFilter != nil || typeFilter != nil }
+
+    // MARK: - Keys
+
+    /// Routes a key to the open dialog, or through the key map to an action.
+    mutating func handle(_ event: InputEvent) -> [DashboardEffect] {
+        if case .mouse(let mouse) = event { return handleMouse(mouse) }
+        if let modal { return handle(event, in: modal) }
+        guard let action = keyMap.action(for: event, focus: focus) else { return [] }
+        return apply(action)
+    }
+
+    private mutating func handleMouse(_ mouse: MouseEvent) -> [DashboardEffect] {
+        guard modal == nil else { return [] }
+        let inList = mouse.row >= layout.listHeaderRow && mouse.row < layout.footerRow
+        switch mouse.action {
+        case .scrollUp, .scrollDown:
+            let delta = mouse.action == .scrollUp ? -3 : 3
+            if inList { return apply(.moveSelection(delta)) }
+            updateLog { $0.scroll(by: delta) }
+        case .click, .press:
+            if layout.listRows.contains(mouse.row) {
+                focus = .list
+                let index = listTop + mouse.row - layout.listRows.lowerBound
+                if index < rows.count { select(rows[index].id) }
+            } else if layout.contentRows.contains(mouse.row) {
+                focus = .detail
+            }
+        case .release:
+            break
+        }
+        return []
+    }
+
+    private mutating func handle(_ event: InputEvent, in modal: Modal) -> [DashboardEffect] {
+        switch modal {
+        case .help(let offset):
+            switch event {
+            case .character("j"), .key(.down): self.modal = .help(offset: offset + 1)
+            case .character("k"), .key(.up): self.modal = .help(offset: max(0, offset - 1))
+            case .key(.pageDown), .ctrl("d"): self.modal = .help(offset: offset + max(1, size.rows - 4))
+            case .key(.pageUp), .ctrl("u"): self.modal = .help(offset: max(0, offset - max(1, size.rows - 4)))
+            case .key(.escape), .character("q"), .character("?"), .key(.enter): self.modal = nil
+            case .ctrl("c"): self.modal = nil; return apply(.quit)
+            default: break
+            }
+        case .confirmCancel(let id, _):
+            switch event {
+            case .character("y"), .character("Y"), .key(.enter):
+                self.modal = nil
+                return [.cancel(id)]
+            case .character("n"), .character("N"), .key(.escape), .character("q"):
+                self.modal = nil
+            default: break
+            }
+        case .confirmQuit:
+            switch event {
+            case .character("y"), .character("Y"), .key(.enter), .ctrl("c"):
+                self.modal = nil
+                return [.quit]
+            case .character("n"), .character("N"), .key(.escape), .character("q"):
+                self.modal = nil
+            default: break
+            }
+        case .newTaskMenu(let selected):
+            let types = registry.types
+            switch event {
+            case .character("j"), .key(.down): self.modal = .newTaskMenu(selected: min(selected + 1, types.count - 1))
+            case .character("k"), .key(.up): self.modal = .newTaskMenu(selected: max(0, selected - 1))
+            case .key(.enter):
+                guard types.indices.contains(selected) else { break }
+                let type = types[selected]
+                self.modal = .newTaskForm(TaskForms.form(for: type, typeName: registry.typeName(of: type)))
+            case .key(.escape), .character("q"): self.modal = nil
+            default: break
+            }
+        case .newTaskForm(var form):
+            return handle(event, in: &form)
+        case .prompt(var prompt):
+            return handle(event, in: &prompt)
+        }
+        return []
+    }
+
+    private mutating func handle(_ event: InputEvent, in form: inout NewTaskForm) -> [DashboardEffect] {
+        let index = form.focusedField
+        switch event {
+        case .character(let c):
+            form.fields[index].value.append(c)
+            form.error = nil
+        case .key(.backspace), .key(.delete):
+            if !form.fields[index].value.isEmpty { form.fields[index].value.removeLast() }
+        case .ctrl("u"):
+            form.fields[index].value = ""
+        case .key(.tab), .key(.down):
+            form.focusedField = (index + 1) % form.fields.count
+        case .key(.backTab), .key(.up):
+            form.focusedField = (index + form.fields.count - 1) % form.fields.count
+        case .key(.enter):
+            let json = form.submissionJSON
+            do {
+                _ = try registry.validate(Data(json.utf8))
+                modal = nil
+                return [.submit(json)]
+            } catch {
+                form.error = error.description
+            }
+        case .key(.escape):
+            let selected = registry.types.firstIndex(of: form.type) ?? 0
+            modal = .newTaskMenu(selected: selected)
+            return []
+        case .ctrl("c"):
+            modal = nil
+            return []
+        default:
+            break
+        }
+        modal = .newTaskForm(form)
+        return []
+    }
+
+    private mutating func handle(_ event: InputEvent, in prompt: inout Prompt) -> [DashboardEffect] {
+        switch event {
+        case .character(let c):
+            prompt.text.append(c)
+        case .key(.backspace), .key(.delete):
+            if prompt.text.isEmpty && prompt.purpose != .savePath {
+                modal = nil
+                if prompt.purpose == .listFilter { setTextFilter("") }
+                return []
+            }
+            if !prompt.text.isEmpty { prompt.text.removeLast() }
+        case .ctrl("u"):
+            prompt.text = ""
+        case .key(.escape), .ctrl("c"):
+            modal = nil
+            if prompt.purpose == .listFilter { setTextFilter("") }
+            return []
+        case .key(.enter):
+            modal = nil
+            return finish(prompt)
+        default:
+            break
+        }
+        modal = .prompt(prompt)
+        if prompt.purpose == .listFilter { setTextFilter(prompt.text) }  // filter as you type
+        return []
+    }
+
+    private mutating func finish(_ prompt: Prompt) -> [DashboardEffect] {
+        switch prompt.purpose {
+        case .listFilter:
+            setTextFilter(prompt.text)
+            return []
+        case .search:
+            let text = prompt.text
+            updateLog {
+                $0.search = text.isEmpty ? nil : text
+                $0.currentMatch = nil
+            }
+            guard !text.isEmpty, let id = selectedID else { return [] }
+            return [.search(task: id, tab: tab, text: text, from: log.top, direction: 1)]
+        case .savePath:
+            guard let id = selectedID, !prompt.text.isEmpty else { return [] }
+            return [.save(task: id, tab: tab, path: prompt.text)]
+        }
+    }
+
+    // MARK: - Actions
+
+    /// Applies one action and returns what the app must do because of it.
+    @discardableResult
+    mutating func apply(_ action: DashboardAction) -> [DashboardEffect] {
+        switch action {
+        case .moveSelection(let delta):
+            return moveSelection(by: delta)
+        case .selectFirst:
+            if let first = rows.first { select(first.id) }
+        case .selectLast:
+            if let last = rows.last { select(last.id) }
+            if snapshot.hasMore { return [.loadMoreTasks] }
+        case .page(let fraction):
+            if focus == .list {
+                return moveSelection(by: Int((Double(max(1, listHeight)) * fraction).rounded(.towardZero)))
+            }
+            let lines = Int((Double(max(1, log.viewportHeight)) * fraction).rounded(.towardZero))
+            updateLog { $0.scroll(by: lines == 0 ? (fraction < 0 ? -1 : 1) : lines) }
+        case .scroll(let delta):
+            updateLog { $0.scroll(by: delta) }
+        case .scrollHorizontally(let delta):
+            updateLog { $0.scrollHorizontally(by: delta) }
+        case .scrollToStart:
+            updateLog { $0.scrollToStart() }
+        case .scrollToEnd:
+            updateLog { $0.scrollToEnd() }
+        case .switchFocus:
+            focus = focus == .list ? .detail : .list
+        case .focusDetail:
+            focus = .detail
+        case .back:
+            back()
+        case .nextTab:
+            tab = DetailTab(rawValue: (tab.rawValue + 1) % DetailTab.allCases.count)!
+        case .previousTab:
+            tab = DetailTab(rawValue: (tab.rawValue + DetailTab.allCases.count - 1) % DetailTab.allCases.count)!
+        case .selectTab(let newTab):
+            tab = newTab
+        case .toggleWrap:
+            updateLog { $0.wrap.toggle(); $0.horizontalOffset = 0 }
+        case .nextProcess:
+            guard processCount > 1 else {
+                status = StatusMessage(text: "this task ran \(processCount == 1 ? "one process" : "no process")", isError: false)
+                break
+            }
+            processIndex = (shownProcess + 1) % processCount
+            nixSource = .summary
+            resetLogs()
+        case .nextBuildLog:
+            guard derivationCount > 0 else {
+                status = StatusMessage(text: "no derivation was built by this process", isError: false)
+                break
+            }
+            tab = .nix
+            if case .buildLog(let index) = nixSource {
+                nixSource = index + 1 < derivationCount ? .buildLog(index + 1) : .summary
+            } else {
+                nixSource = .buildLog(0)
+            }
+            logs[.nix] = LogViewState(wrap: log.wrap, viewportHeight: layout.contentRows.count)
+        case .jumpToNixSection(let section):
+            tab = .nix
+            if nixSource != .summary {
+                nixSource = .summary
+                logs[.nix] = LogViewState(viewportHeight: layout.contentRows.count)
+            }
+            if let line = nixSections[section] {
+                updateLog { $0.follow = false; $0.topLine = min(line, $0.lastTop) }
+            } else {
+                status = StatusMessage(text: "no \(section.rawValue.lowercased()) in this process", isError: false)
+            }
+        case .startSearch:
+            modal = .prompt(Prompt(purpose: .search, text: log.search ?? ""))
+        case .searchNext, .searchPrevious:
+            guard let text = log.search, let id = selectedID else {
+                status = StatusMessage(text: "no search: press / to search", isError: false)
+                break
+            }
+            let direction = action == .searchNext ? 1 : -1
+            let from = (log.currentMatch ?? log.top) + direction
+            return [.search(task: id, tab: tab, text: text, from: from, direction: direction)]
+        case .startListFilter:
+            modal = .prompt(Prompt(purpose: .listFilter, text: textFilter))
+        case .cycleStateFilter:
+            let cycle: [TaskDisplayState?] = [nil] + TaskDisplayState.allCases.map { $0 }
+            let index = cycle.firstIndex(of: stateFilter) ?? 0
+            stateFilter = cycle[(index + 1) % cycle.count]
+            rebuildRows()
+            return [.reloadTasks]
+        case .cycleTypeFilter:
+            let cycle: [String?] = [nil] + filterTypes.map { $0 }
+            let index = cycle.firstIndex(of: typeFilter) ?? 0
+            typeFilter = cycle[(index + 1) % cycle.count]
+            rebuildRows()
+            return [.reloadTasks]
+        case .toggleFold:
+            guard let row = selectedRow else { break }
+            let parent = row.depth > 0 ? row.record.parentID : (row.childCount > 0 ? row.id : nil)
+            guard let parent else { break }
+            if folded.contains(parent) { folded.remove(parent) } else { folded.insert(parent) }
+            if row.depth > 0 { selectedID = parent }
+            rebuildRows()
+        case .requestCancel:
+            guard !readOnly, let row = selectedRow else { break }
+            if row.record.state.isFinal {
+                status = StatusMessage(text: "\(row.record.displayName) already \(row.record.displayState.rawValue); nothing to cancel", isError: false)
+            } else {
+                modal = .confirmCancel(taskID: row.id, name: row.record.displayName)
+            }
+        case .retry:
+            guard !readOnly, let row = selectedRow else { break }
+            guard row.record.state.isFinal else {
+                status = StatusMessage(text: "\(row.record.displayName) is still \(row.record.state.rawValue); retry it once it ended", isError: false)
+                break
+            }
+            return [.retry(row.id)]
+        case .openNewTaskMenu:
+            guard !readOnly else { break }
+            modal = .newTaskMenu(selected: 0)
+        case .saveTab:
+            guard !readOnly, let row = selectedRow else { break }
+            let name = "thymis-\(row.id.uuidString.prefix(8).lowercased())-\(tab.fileStem).txt"
+            modal = .prompt(Prompt(purpose: .savePath, text: name))
+        case .openInPager:
+            guard let id = selectedID else { break }
+            return [.openInPager(task: id, tab: tab)]
+        case .copyLine:
+            guard let id = selectedID else { break }
+            return [.copy(task: id, tab: tab, line: log.currentMatch ?? log.top)]
+        case .copyTab:
+            guard let id = selectedID else { break }
+            return [.copy(task: id, tab: tab, line: nil)]
+        case .showHelp:
+            modal = .help(offset: 0)
+        case .quit:
+            let running = counts[.running] ?? 0
+            if mode == .inProcess && running > 0 {
+                modal = .confirmQuit(running: running)
+                return []
+            }
+            return [.quit]
+
+        case .resized(let newSize):
+            size = newSize
+            keepSelectionVisible()
+        case .tasksLoaded(let newSnapshot):
+            snapshot = newSnapshot
+            rebuildRows()
+        case .countsLoaded(let newCounts):
+            counts = newCounts
+        case .contentMeasured(let measuredTab, let lineCount):
+            logs[measuredTab]!.lineCount = lineCount
+            if let match = logs[measuredTab]!.currentMatch, match >= lineCount { logs[measuredTab]!.currentMatch = nil }
+        case .processesMeasured(let measured):
+            derivationsPerProcess = measured
+            if let index = processIndex, index >= processCount { processIndex = nil }
+            let derivations = derivationCount
+            if case .buildLog(let index) = nixSource, index >= derivations { nixSource = .summary }
+        case .nixSectionsMeasured(let sections):
+            nixSections = sections
+        case .searchFinished(let searchedTab, let line, let message):
+            logs[searchedTab]!.currentMatch = line
+            if let line { logs[searchedTab]!.reveal(line: line) }
+            status = message.map { StatusMessage(text: $0, isError: line == nil) }
+        case .showStatus(let text, let isError):
+            status = StatusMessage(text: text, isError: isError)
+        case .clearStatus:
+            status = nil
+        }
+        return []
+    }
+
+    private mutating func back() {
+        if focus == .detail {
+            if case .buildLog = nixSource, tab == .nix {
+                nixSource = .summary
+                logs[.nix] = LogViewState(viewportHeight: layout.contentRows.count)
+            } else if log.search != nil {
+                updateLog { $0.search = nil; $0.currentMatch = nil }
+            } else {
+                focus = .list
+            }
+        } else if hasFilter {
+            textFilter = ""
+            stateFilter = nil
+            typeFilter = nil
+            rebuildRows()
+        } else {
+            status = nil
+        }
+    }
+
+    private mutating func moveSelection(by delta: Int) -> [DashboardEffect] {
+        guard !rows.isEmpty else { return [] }
+        let current = selectedIndex ?? 0
+        let target = min(max(0, current + delta), rows.count - 1)
+        select(rows[target].id)
+        if snapshot.hasMore && target >= rows.count - listHeight { return [.loadMoreTasks] }
+        return []
+    }
+
+    private mutating func select(_ id: UUID) {
+        if id != selectedID {
+            selectedID = id
+            processIndex = nil
+            derivationsPerProcess = []
+            nixSource = .summary
+            nixSections = [:]
+            resetLogs()
+        }
+        keepSelectionVisible()
+    }
+
+    /// New task, new documents: every tab starts at the end, following, keeping its wrap setting.
+    private mutating func resetLogs() {
+        for tab in DetailTab.allCases {
+            logs[tab] = LogViewState(wrap: logs[tab]!.wrap, viewportHeight: layout.contentRows.count)
+        }
+    }
+
+    private mutating func updateLog(_ change: (inout LogViewState) -> Void) {
+        change(&logs[tab]!)
+    }
+
+    private mutating func refitViews() {
+        let height = max(1, layout.contentRows.count)
+        for tab in DetailTab.allCases { logs[tab]?.viewportHeight = height }
+    }
+
+    private mutating func keepSelectionVisible() {
+        guard let index = selectedIndex else {
+            listTop = 0
+            return
+        }
+        let height = max(1, listHeight)
+        if index < listTop { listTop = index }
+        if index >= listTop + height { listTop = index - height + 1 }
+        listTop = max(0, min(listTop, max(0, rows.count - height)))
+    }
+
+    private mutating func setTextFilter(_ text: String) {
+        guard text != textFilter else { return }
+        textFilter = text
+        rebuildRows()
+    }
+
+    // MARK: - Rows
+
+    private func matches(_ record: TaskRecord) -> Bool {
+        if let stateFilter, record.displayState != stateFilter { return false }
+        if let typeFilter, record.type != typeFilter { return false }
+        guard !textFilter.isEmpty else { return true }
+        let needle = textFilter.lowercased()
+        let haystacks = [record.displayName, record.target ?? "", record.type, record.id.uuidString,
+                         record.displayState.rawValue, record.failureReason ?? "", record.progress ?? ""]
+        return haystacks.contains { $0.lowercased().contains(needle) }
+    }
+
+    /// Rows from the snapshot: each parent followed by its children (unless folded); with a
+    /// filter, only matching children, and a parent when it or one of its children matches.
+    private mutating func rebuildRows() {
+        var result: [TaskRow] = []
+        result.reserveCapacity(snapshot.topLevel.count)
+        for record in snapshot.topLevel {
+            let children = snapshot.children[record.id] ?? []
+            let parentMatches = matches(record)
+            let matchingChildren = hasFilter ? children.filter(matches) : children
+            guard parentMatches || !matchingChildren.isEmpty else { continue }
+            let isFolded = folded.contains(record.id)
+            result.append(TaskRow(record: record, depth: 0, childCount: children.count, isFolded: isFolded))
+            if !isFolded {
+                for child in matchingChildren {
+                    result.append(TaskRow(record: child, depth: 1, childCount: 0, isFolded: false))
+                }
+            }
+        }
+        let previousIndex = selectedIndex
+        rows = result
+        if let selectedID, rows.contains(where: { $0.id == selectedID }) {
+            keepSelectionVisible()
+        } else if !rows.isEmpty {
+            // The selected task left the list (filtered or folded away): select its neighbour.
+            let index = min(previousIndex ?? 0, rows.count - 1)
+            select(rows[index].id)
+        } else {
+            selectedID = nil
+            listTop = 0
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// One frame: erase, draw every part from the model, present once.
+struct DashboardScreen {
+    let theme: Theme
+
+    func draw(on terminal: any Terminal, model: DashboardModel, detail: TaskDetail?, document: (any LogDocument)?, now: Date) {
+        terminal.erase()
+        defer { terminal.present() }
+        let size = terminal.size
+        guard DashboardLayout(size: size).isUsable else {
+            drawTooSmall(on: terminal, size: size)
+            return
+        }
+        HeaderView(theme: theme).draw(on: terminal, model: model, now: now)
+        DetailView(theme: theme).draw(on: terminal, model: model, detail: detail, document: document, now: now)
+        TaskListView(theme: theme).draw(on: terminal, model: model, now: now)
+        FooterView(theme: theme).draw(on: terminal, model: model)
+        if let modal = model.modal { ModalView(theme: theme).draw(modal, on: terminal, model: model) }
+    }
+
+    private func drawTooSmall(on terminal: any Terminal, size: TerminalSize) {
+        let lines = ["terminal too small", "\(size.columns)x\(size.rows); need 40x10", "q quits"]
+        for (index, line) in lines.enumerated() where index < size.rows {
+            terminal.draw(line, row: index, column: 0, maxColumns: size.columns, style: index == 0 ? theme.key : .plain)
+        }
+    }
+}

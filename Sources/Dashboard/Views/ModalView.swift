@@ -1,0 +1,114 @@
+import Foundation
+
+/// Dialogs drawn over the dashboard: help, confirmations, the new-task menu and form.
+struct ModalView {
+    let theme: Theme
+
+    func draw(_ modal: Modal, on terminal: any Terminal, model: DashboardModel) {
+        switch modal {
+        case .help(let offset):
+            HelpView(theme: theme).draw(on: terminal, keyMap: model.keyMap, offset: offset)
+        case .confirmCancel(_, let name):
+            box(title: "Cancel task", lines: [
+                [StyledRun("Cancel "), StyledRun(name, theme.key), StyledRun(" and its children?")],
+                [StyledRun("Its processes get SIGTERM, then SIGKILL.", theme.label)],
+                [],
+                [StyledRun("y", theme.key), StyledRun(" cancel it   "), StyledRun("n", theme.key), StyledRun(" keep it running")],
+            ], on: terminal)
+        case .confirmQuit(let running):
+            box(title: "Quit", lines: [
+                [StyledRun("\(running) task\(running == 1 ? "" : "s") run in this engine.")],
+                [StyledRun("Quitting cancels \(running == 1 ? "it" : "them") (recorded as cancelled);", theme.label)],
+                [StyledRun("pending tasks wait for the next engine.", theme.label)],
+                [],
+                [StyledRun("y", theme.key), StyledRun(" quit   "), StyledRun("n", theme.key), StyledRun(" stay")],
+            ], on: terminal)
+        case .newTaskMenu(let selected):
+            var lines: [[StyledRun]] = [[StyledRun("Which task? ", theme.label), StyledRun("Enter", theme.key), StyledRun(" choose, ", theme.label),
+                                         StyledRun("Esc", theme.key), StyledRun(" close", theme.label)], []]
+            for (index, type) in model.registry.types.enumerated() {
+                let style = index == selected ? theme.selection : TextStyle.plain
+                lines.append([StyledRun(index == selected ? " \(theme.foldClosed) " : "   ", style),
+                              StyledRun(model.registry.typeName(of: type), style), StyledRun("  \(type)", theme.label)])
+            }
+            box(title: "New task", lines: lines, on: terminal)
+        case .newTaskForm(let form):
+            var lines: [[StyledRun]] = [[StyledRun("Tab", theme.key), StyledRun(" next field, ", theme.label), StyledRun("Enter", theme.key),
+                                         StyledRun(" submit, ", theme.label), StyledRun("Esc", theme.key), StyledRun(" back", theme.label)], []]
+            for (index, field) in form.fields.enumerated() {
+                let focused = index == form.focusedField
+                let label = field.label + (field.isRequired ? "" : " (optional)") + ": "
+                var line = [StyledRun(focused ? "\(theme.foldClosed) " : "  ", theme.key), StyledRun(label, focused ? theme.key : .plain)]
+                if field.value.isEmpty {
+                    line.append(StyledRun(field.hint, theme.label))
+                } else {
+                    line.append(StyledRun(field.value))
+                }
+                if focused { line.append(StyledRun(" ", TextStyle(reverse: true))) }
+                lines.append(line)
+            }
+            if let error = form.error {
+                lines.append([])
+                lines.append([StyledRun(error, theme.error)])
+            }
+            box(title: "New task: \(form.title)", lines: lines, on: terminal)
+        case .prompt:
+            break  // typed in the footer
+        }
+    }
+
+    /// A bordered box in the middle of the screen, as wide as its content allows.
+    func box(title: String, lines: [[StyledRun]], on terminal: any Terminal) {
+        let size = terminal.size
+        let contentWidth = lines.map { StyledText.displayWidth(of: $0) }.max() ?? 0
+        let width = min(size.columns - 2, max(contentWidth, TerminalText.displayWidth(of: title) + 4) + 4)
+        let height = min(size.rows - 2, lines.count + 2)
+        guard width >= 6, height >= 3 else { return }
+        let left = (size.columns - width) / 2
+        let top = max(1, (size.rows - height) / 2)
+        let b = theme.box
+        terminal.draw(b.topLeft + String(repeating: b.horizontal, count: width - 2) + b.topRight, row: top, column: left, maxColumns: width, style: theme.key)
+        terminal.draw(" \(title) ", row: top, column: left + 2, maxColumns: width - 4, style: theme.key)
+        for index in 0..<(height - 2) {
+            let row = top + 1 + index
+            terminal.draw(b.vertical, row: row, column: left, style: theme.key)
+            terminal.fill(row: row, column: left + 1, count: width - 2, style: .plain)
+            terminal.draw(lines[index], row: row, column: left + 2, maxColumns: width - 4)
+            terminal.draw(b.vertical, row: row, column: left + width - 1, style: theme.key)
+        }
+        terminal.draw(b.bottomLeft + String(repeating: b.horizontal, count: width - 2) + b.bottomRight,
+                      row: top + height - 1, column: left, maxColumns: width, style: theme.key)
+    }
+}
+
+/// Every key, generated from the key map: by where it works, then the dialog keys.
+struct HelpView {
+    let theme: Theme
+
+    static func lines(keyMap: KeyMap, theme: Theme) -> [[StyledRun]] {
+        var lines: [[StyledRun]] = []
+        let sections: [(String, KeyMap.Scope)] = [("Everywhere", .everywhere), ("Task list", .list), ("Detail pane (text tabs)", .detail)]
+        for (title, scope) in sections {
+            lines.append([StyledRun(title, theme.paneTitle)])
+            for binding in keyMap.bindings where binding.scope == scope {
+                lines.append([StyledRun("  " + binding.label.padding(toLength: 10, withPad: " ", startingAt: 0), theme.key),
+                              StyledRun(binding.description)])
+            }
+            lines.append([])
+        }
+        lines.append([StyledRun("In dialogs", theme.paneTitle)])
+        for (keys, text) in KeyMap.dialogKeys {
+            lines.append([StyledRun("  " + keys.padding(toLength: 10, withPad: " ", startingAt: 0), theme.key), StyledRun(text)])
+        }
+        return lines
+    }
+
+    func draw(on terminal: any Terminal, keyMap: KeyMap, offset: Int) {
+        let all = Self.lines(keyMap: keyMap, theme: theme)
+        let visible = max(1, terminal.size.rows - 4)
+        let start = min(offset, max(0, all.count - visible))
+        var shown = Array(all[start..<min(all.count, start + visible)])
+        if start + visible < all.count { shown[shown.count - 1] = [StyledRun("  \(theme.ellipsis) j/↓ for more", theme.label)] }
+        ModalView(theme: theme).box(title: "Keys (Esc closes)", lines: shown, on: terminal)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+
+/// The built `thymis-tasks` and a tmux session running it: what the end-to-end tests drive.
+enum Executable {
+    /// `$THYMIS_TASKS_EXE`, else the debug build under `.build-dash` or `.build` of this package.
+    static var path: String? {
+        if let explicit = ProcessInfo.processInfo.environment["THYMIS_TASKS_EXE"], !explicit.isEmpty { return explicit }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        for scratch in [".build-dash", ".build"] {
+            let candidate = "\(root)/\(scratch)/debug/thymis-tasks"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// Runs a program to completion and returns its exit status and standard output (stderr is
+/// dropped). With `capture` false, output goes to /dev/null: needed for a command that leaves a
+/// daemon behind (the tmux server), which would hold a pipe open forever.
+///
+/// posix_spawn and waitpid, not Foundation's Process: its child reaping hangs now and then when
+/// tests in parallel spawn processes, and its pipes leak into daemons.
+@discardableResult
+func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+         capture: Bool = true) throws -> (status: Int32, output: String) {
+    var fds: [Int32] = [-1, -1]
+    guard pipe(&fds) == 0 else { throw SpawnError(program: program) }
+    // Close-on-exec, so no other child (a daemon) keeps the write end open.
+    _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if capture {
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    }
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    let argv = ([program] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        for pointer in argv { free(pointer) }
+        for pointer in envp { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard spawned == 0 else { throw SpawnError(program: program) }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fds[0], &buffer, buffer.count)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        output += buffer[0..<n]
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    return (exitStatus, String(decoding: output, as: UTF8.self))
+}
+
+struct SpawnError: Error, CustomStringConvertible {
+    let program: String
+    var description: String { "cannot run \(program)" }
+}
+
+/// A detached tmux session with a unique name; `close()` kills it.
+final class TmuxSession {
+    let name: String
+    static let tmux = "/usr/bin/tmux"
+
+    init(command: String, columns: Int = 120, rows: Int = 40) throws {
+        name = "thymis-dash-\(UUID().uuidString.prefix(8))"
+        try run(Self.tmux, ["new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command], capture: false)
+    }
+
+    func send(_ keys: String...) throws {
+        try run(Self.tmux, ["send-keys", "-t", name] + keys, capture: false)
+    }
+
+    func capture() throws -> [String] {
+        try run(Self.tmux, ["capture-pane", "-p", "-t", name]).output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    func resize(columns: Int, rows: Int) throws {
+        try run(Self.tmux, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"], capture: false)
+    }
+
+    /// Captures until `predicate` holds for the screen (or `timeout` passes); returns the last screen.
+    @discardableResult
+    func waitFor(timeout: Double = 10, _ predicate: ([String]) -> Bool) throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = try capture()
+        while !predicate(screen) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            screen = try capture()
+        }
+        return screen
+    }
+
+    func close() {
+        _ = try? run(Self.tmux, ["kill-session", "-t", name], capture: false)
+    }
+}
+
+extension Array where Element == String {
+    func contains(text: String) -> Bool { contains { $0.contains(text) } }
+}
