@@ -81,10 +81,16 @@ extension TaskStore {
     /// Lines `range` of a stream (0-based, without their newlines); reads only the chunks that hold them.
     public func lines(task: UUID, processIndex: Int, stream: OutputStreamName, range: Range<Int64>) throws -> [[UInt8]] {
         guard !range.isEmpty else { return [] }
+        // Chunks containing newlines always end right after one (StreamBuffer cuts there), and pieces of
+        // a long line carry that line's number; so line `lower` starts in the first chunk whose
+        // first_line is the largest one <= lower. Both bounds then use the index: the cost does not
+        // grow with the position in the log.
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT first_line, codec, raw_size, bytes FROM output
-                WHERE task_id = ? AND process_idx = ? AND stream = ? AND first_line < ? AND first_line + newline_count >= ?
+                WHERE task_id = ?1 AND process_idx = ?2 AND stream = ?3 AND first_line < ?4
+                  AND first_line >= (SELECT COALESCE(MAX(first_line), 0) FROM output
+                                     WHERE task_id = ?1 AND process_idx = ?2 AND stream = ?3 AND first_line <= ?5)
                 ORDER BY id
                 """, arguments: [task.uuidString, processIndex, stream.rawValue, range.upperBound, range.lowerBound])
         }
