@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 import TaskEngine
 
 /// The dashboard program: takes the engine (or attaches to the process that has it), opens the
@@ -41,15 +42,22 @@ public enum DashboardApp {
         try await beforeFirstFrame?(engine)
 
         let mailbox = Mailbox()
-        let events = engine.map { engine in
-            Task {
-                for await event in await engine.events() {
-                    switch event {
-                    case .taskChanged(let id): mailbox.post(.taskChanged(id))
-                    case .outputAppended(let id): mailbox.post(.outputAppended(id))
-                    case .stopped: mailbox.post(.engineStopped)
-                    }
+        let events = engine.map { forwardEvents(of: $0, to: mailbox) }
+        // Attached: when the engine's process exits, take the engine over so pending tasks keep running.
+        let takeover = EngineTakeover()
+        let watcher: Task<Void, Never>? = engine != nil || options.readOnly ? nil : Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let acquired = try? EngineLock.acquire(in: directory) else { continue }
+                do {
+                    let created = try makeEngine()
+                    try await created.start()
+                    takeover.set(engine: created, lock: acquired, events: forwardEvents(of: created, to: mailbox))
+                    mailbox.post(.tookOverEngine(created))
+                } catch {
+                    mailbox.post(.status("could not take the engine over: \(error)", isError: true))
                 }
+                return
             }
         }
         let signals = SignalWatch { number in mailbox.post(.signal(number)) }
@@ -65,10 +73,12 @@ public enum DashboardApp {
             thread.start()
         }
         events?.cancel()
+        watcher?.cancel()
         if let engine {
             // Final states recorded before we return: running tasks end as cancelled.
             await engine.shutdown(deadline: .seconds(3))
         }
+        await takeover.shutdown()
         withExtendedLifetime((signals, lock)) {}
         switch result {
         case .success(let signal?):
@@ -77,6 +87,18 @@ public enum DashboardApp {
             return
         case .failure(let error):
             throw error
+        }
+    }
+
+    private static func forwardEvents(of engine: TaskEngine, to mailbox: Mailbox) -> Task<Void, Never> {
+        Task {
+            for await event in await engine.events() {
+                switch event {
+                case .taskChanged(let id): mailbox.post(.taskChanged(id))
+                case .outputAppended(let id): mailbox.post(.outputAppended(id))
+                case .stopped: mailbox.post(.engineStopped)
+                }
+            }
         }
     }
 
@@ -159,5 +181,23 @@ enum CrashRestore {
             sigemptyset(&action.sa_mask)
             sigaction(number, &action, table + Int(number))
         }
+    }
+}
+
+/// The engine an attached dashboard took over, kept (with its lock) until the dashboard exits.
+final class EngineTakeover: Sendable {
+    private let state = Mutex<(engine: TaskEngine?, lock: EngineLock?, events: Task<Void, Never>?)>((nil, nil, nil))
+
+    func set(engine: TaskEngine, lock: EngineLock, events: Task<Void, Never>) {
+        state.withLock { $0 = (engine, lock, events) }
+    }
+
+    /// Records final states of what it runs, then lets the lock go.
+    func shutdown() async {
+        let (engine, lock, events) = state.withLock { $0 }
+        events?.cancel()
+        await engine?.shutdown(deadline: .seconds(3))
+        withExtendedLifetime(lock) {}
+        state.withLock { $0 = (nil, nil, nil) }
     }
 }

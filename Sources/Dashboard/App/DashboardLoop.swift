@@ -16,7 +16,7 @@ final class DashboardLoop {
     private let store: TaskStore
     private let source: TaskListSource
     private let mailbox: Mailbox
-    private let connection: EngineConnection
+    private var connection: EngineConnection
     private let screen: DashboardScreen
 
     private var detail: TaskDetail?
@@ -230,6 +230,11 @@ final class DashboardLoop {
             case .signal(let number):
                 stopSignal = number
                 isRunning = false
+            case .tookOverEngine(let engine):
+                connection = .inProcess(engine)
+                model.mode = .inProcess
+                setStatus("the engine's process exited: this dashboard runs the engine now")
+                countsDirty = true
             }
         }
         if !changed.isEmpty {

@@ -13,6 +13,8 @@ final class Mailbox: Sendable {
         /// A task was submitted or retried: select it.
         case submitted(UUID)
         case signal(Int32)
+        /// The process that held the engine exited and this dashboard took the engine over.
+        case tookOverEngine(TaskEngine)
     }
 
     private let messages = Mutex<[Message]>([])

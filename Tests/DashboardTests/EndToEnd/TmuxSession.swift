@@ -3,12 +3,12 @@ import Glibc
 
 /// The built `thymis-tasks` and a tmux session running it: what the end-to-end tests drive.
 enum Executable {
-    /// `$THYMIS_TASKS_EXE`, else the debug build under `.build-dash` or `.build` of this package.
+    /// `$THYMIS_TASKS_EXE`, else the debug build under `.build` (what the README's test command builds) or `.build-dash`.
     static var path: String? {
         if let explicit = ProcessInfo.processInfo.environment["THYMIS_TASKS_EXE"], !explicit.isEmpty { return explicit }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path
-        for scratch in [".build-dash", ".build"] {
+        for scratch in [".build", ".build-dash"] {
             let candidate = "\(root)/\(scratch)/debug/thymis-tasks"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
@@ -24,7 +24,19 @@ enum Executable {
 /// tests in parallel spawn processes, and its pipes leak into daemons.
 @discardableResult
 func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
-         capture: Bool = true) throws -> (status: Int32, output: String) {
+         capture: Bool = true) async throws -> (status: Int32, output: String) {
+    // On a thread of its own: the tests share Swift's small cooperative pool with engine tests
+    // whose timing must not starve while a child runs.
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runBlocking(program, arguments, environment: environment, capture: capture) })
+        }.start()
+    }
+}
+
+@discardableResult
+func runBlocking(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                 capture: Bool = true) throws -> (status: Int32, output: String) {
     var fds: [Int32] = [-1, -1]
     guard pipe(&fds) == 0 else { throw SpawnError(program: program) }
     // Close-on-exec, so no other child (a daemon) keeps the write end open.
@@ -77,37 +89,37 @@ final class TmuxSession {
     let name: String
     static let tmux = "/usr/bin/tmux"
 
-    init(command: String, columns: Int = 120, rows: Int = 40) throws {
+    init(command: String, columns: Int = 120, rows: Int = 40) async throws {
         name = "thymis-dash-\(UUID().uuidString.prefix(8))"
-        try run(Self.tmux, ["new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command], capture: false)
+        try await run(Self.tmux, ["new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command], capture: false)
     }
 
-    func send(_ keys: String...) throws {
-        try run(Self.tmux, ["send-keys", "-t", name] + keys, capture: false)
+    func send(_ keys: String...) async throws {
+        try await run(Self.tmux, ["send-keys", "-t", name] + keys, capture: false)
     }
 
-    func capture() throws -> [String] {
-        try run(Self.tmux, ["capture-pane", "-p", "-t", name]).output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    func capture() async throws -> [String] {
+        try await run(Self.tmux, ["capture-pane", "-p", "-t", name]).output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    func resize(columns: Int, rows: Int) throws {
-        try run(Self.tmux, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"], capture: false)
+    func resize(columns: Int, rows: Int) async throws {
+        try await run(Self.tmux, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"], capture: false)
     }
 
     /// Captures until `predicate` holds for the screen (or `timeout` passes); returns the last screen.
     @discardableResult
-    func waitFor(timeout: Double = 10, _ predicate: ([String]) -> Bool) throws -> [String] {
+    func waitFor(timeout: Double = 10, _ predicate: ([String]) -> Bool) async throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
-        var screen = try capture()
+        var screen = try await capture()
         while !predicate(screen) && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.1)
-            screen = try capture()
+            try await Task.sleep(for: .milliseconds(100))
+            screen = try await capture()
         }
         return screen
     }
 
     func close() {
-        _ = try? run(Self.tmux, ["kill-session", "-t", name], capture: false)
+        _ = try? runBlocking(Self.tmux, ["kill-session", "-t", name], capture: false)
     }
 }
 
