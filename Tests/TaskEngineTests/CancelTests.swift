@@ -100,7 +100,9 @@ struct CancelTests {
         _ = try await environment.store.waitFor(endless.id, toBe: [.running])
         let started = ContinuousClock.now
         await engine.shutdown()
-        #expect(ContinuousClock.now - started < .seconds(5), "shutdown must not wait for a task that ignores SIGTERM")
+        // In-process and sharing two cores with the whole suite: the bound only proves shutdown does not
+        // wait for the task (it never ends by itself). The 5 s exit of a real process is CLITests' "signals".
+        #expect(ContinuousClock.now - started < .seconds(10), "shutdown must not wait for a task that ignores SIGTERM")
         let final = try #require(try environment.store.task(endless.id))
         #expect(final.state == .failed && final.cancelled && final.failureReason == "cancelled: the engine shut down")
         #expect(try environment.store.task(queued.id)?.state == .pending)

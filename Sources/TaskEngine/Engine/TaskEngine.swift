@@ -44,7 +44,7 @@ public actor TaskEngine {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
-        self.tracker = DescendantTracker(store: store)
+        self.tracker = .shared
     }
 
     // MARK: - Life cycle

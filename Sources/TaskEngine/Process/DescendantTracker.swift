@@ -5,27 +5,29 @@ import Synchronization
 /// (nix starts each builder in a session of its own): signalling the group does not reach them, and
 /// after a crash of the engine nothing else would find them.
 ///
-/// One thread for the whole engine, one /proc scan every `interval` while anything runs.
+/// One thread for the whole process (however many engines it runs), one /proc scan every
+/// `interval` while anything is watched.
 final class DescendantTracker: Sendable {
     struct Watched: Sendable {
         let task: UUID
         let processIndex: Int
         let pid: Int32
+        let store: TaskStore
         var known: Set<Int32> = []
     }
 
-    private let store: TaskStore
+    static let shared = DescendantTracker()
+
     private let interval: Duration
     private let watched = Mutex<[Int32: Watched]>([:])
     private let running = Mutex(false)
 
-    init(store: TaskStore, interval: Duration = .milliseconds(250)) {
-        self.store = store
+    init(interval: Duration = .milliseconds(250)) {
         self.interval = interval
     }
 
-    func watch(task: UUID, processIndex: Int, pid: Int32) {
-        watched.withLock { $0[pid] = Watched(task: task, processIndex: processIndex, pid: pid) }
+    func watch(task: UUID, processIndex: Int, pid: Int32, store: TaskStore) {
+        watched.withLock { $0[pid] = Watched(task: task, processIndex: processIndex, pid: pid, store: store) }
         let start = running.withLock { isRunning -> Bool in
             defer { isRunning = true }
             return !isRunning
@@ -64,7 +66,7 @@ final class DescendantTracker: Sendable {
             // Only those outside the leader's group need recording: the group is signalled as a whole.
             let outside = tree.descendants(of: target.pid).filter { $0.group != target.pid && !target.known.contains($0.pid) }
             guard !outside.isEmpty else { continue }
-            try? store.recordDescendants(task: target.task, processIndex: target.processIndex,
+            try? target.store.recordDescendants(task: target.task, processIndex: target.processIndex,
                                          outside.map { (pid: $0.pid, startTicks: $0.startTicks) })
             watched.withLock { watched in
                 for entry in outside { watched[target.pid]?.known.insert(entry.pid) }

@@ -76,7 +76,7 @@ struct ProcessRunner: Sendable {
                 try? store.markProcessStarted(task: taskID, index: index, pid: pid,
                                               startTicks: ProcessTable.startTicks(of: pid), at: Date())
                 signaller.attach(pgid: pid, grace: grace)
-                tracker.watch(task: taskID, processIndex: index, pid: pid)
+                tracker.watch(task: taskID, processIndex: index, pid: pid, store: store)
                 return pid
             }
             groupID = result.closureResult

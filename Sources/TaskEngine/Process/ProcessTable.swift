@@ -19,9 +19,4 @@ public enum ProcessTable {
               let close = text.lastIndex(of: ")") else { return nil }
         return text[text.index(after: close)...].dropFirst().first
     }
-
-    /// Pids in process group `pgid` that are not zombies.
-    public static func members(ofGroup pgid: Int32) -> [Int32] {
-        ProcessTree.snapshot().entries.values.filter { $0.group == pgid && !$0.isZombie }.map(\.pid)
-    }
 }
