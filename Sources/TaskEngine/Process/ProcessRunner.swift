@@ -43,6 +43,8 @@ struct ProcessRunner: Sendable {
             return outcome
         }
 
+        // 1 MiB pipes instead of 64 KiB: a chatty child and the pump switch places 16 times less often.
+        for fd in [stdoutPipe[0], stderrPipe[0]] { _ = fcntl(fd, Self.setPipeSize, Int32(1 << 20)) }
         let recorder = OutputRecorder(store: store, taskID: taskID, processIndex: index, parsesNixLog: spec.parsesNixLog,
                                       captureLimit: spec.stdoutCaptureLimit, onBatch: onOutput)
         let pump = OutputPump(stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
@@ -119,6 +121,9 @@ struct ProcessRunner: Sendable {
         if let storeError = recorder.storeError { throw storeError }
         return outcome
     }
+
+    /// Linux's F_SETPIPE_SZ, which Glibc's Swift module does not export.
+    static let setPipeSize: Int32 = 1031
 
     /// The absolute path of `program`, looked up in `path` when it has no slash.
     static func resolve(_ program: String, path: String?) -> String? {

