@@ -10,6 +10,8 @@ struct TaskDetail {
     /// The decoded Nix summary of each process (nil for processes that are not nix).
     let nixStates: [NixProcessState?]
     let children: [TaskRecord]
+    /// For a running task with history: the median duration of earlier runs.
+    var expectedDuration: TimeInterval? = nil
 
     /// Reads the task from the store; `previous` lends its decoded Nix summaries where the JSON
     /// did not change (decoding is the expensive part).
@@ -26,7 +28,8 @@ struct TaskDetail {
             }
         }
         let children = record.pool == nil ? try store.children(of: id) : []
-        return TaskDetail(record: record, processes: processes, nixStates: states, children: children)
+        let expected = record.state == .running ? try? store.estimatedDuration(type: record.type, target: record.target) : nil
+        return TaskDetail(record: record, processes: processes, nixStates: states, children: children, expectedDuration: expected ?? nil)
     }
 
     func nixState(_ index: Int) -> NixProcessState? {

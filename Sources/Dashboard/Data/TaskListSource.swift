@@ -81,7 +81,7 @@ final class TaskListSource {
                 }
             }
         }
-        if needsReload { try reload() }
+        if needsReload { try reload() } else { estimateRunning() }
     }
 
     /// Without engine events (attached to another process' engine): reads the tasks that can
@@ -110,7 +110,22 @@ final class TaskListSource {
         return true
     }
 
+    /// Expected durations for the running tasks, one indexed query per type and target.
+    private func estimateRunning() {
+        var cache: [String: TimeInterval?] = [:]
+        var expected: [UUID: TimeInterval] = [:]
+        let running = snapshot.topLevel.filter { $0.state == .running }
+            + snapshot.children.values.flatMap { $0.filter { $0.state == .running } }
+        for record in running {
+            let key = record.type + "\u{0}" + (record.target ?? "")
+            if cache[key] == nil { cache[key] = .some(try? store.estimatedDuration(type: record.type, target: record.target)) }
+            if let value = cache[key] ?? nil { expected[record.id] = value }
+        }
+        snapshot.expected = expected
+    }
+
     private func reindex() {
+        estimateRunning()
         index.removeAll(keepingCapacity: true)
         for (position, record) in snapshot.topLevel.enumerated() { index[record.id] = position }
     }

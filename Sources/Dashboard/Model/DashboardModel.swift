@@ -518,10 +518,12 @@ struct DashboardModel: Sendable {
             let matchingChildren = hasFilter ? children.filter(matches) : children
             guard parentMatches || !matchingChildren.isEmpty else { continue }
             let isFolded = folded.contains(record.id)
-            result.append(TaskRow(record: record, depth: 0, childCount: children.count, isFolded: isFolded))
+            result.append(TaskRow(record: record, depth: 0, childCount: children.count, isFolded: isFolded,
+                                  expectedDuration: snapshot.expected[record.id]))
             if !isFolded {
                 for child in matchingChildren {
-                    result.append(TaskRow(record: child, depth: 1, childCount: 0, isFolded: false))
+                    result.append(TaskRow(record: child, depth: 1, childCount: 0, isFolded: false,
+                                          expectedDuration: snapshot.expected[child.id]))
                 }
             }
         }

@@ -9,6 +9,8 @@ struct TaskRow: Equatable, Sendable {
     /// Children known for a parent (0 for tasks without).
     var childCount: Int
     var isFolded: Bool
+    /// For a running task with history: the median duration of earlier runs (same type and target).
+    var expectedDuration: TimeInterval?
 
     var id: UUID { record.id }
 }
@@ -20,6 +22,8 @@ struct TaskListSnapshot: Equatable, Sendable {
     var children: [UUID: [TaskRecord]] = [:]
     /// More top-level tasks exist in the store than were read.
     var hasMore = false
+    /// Expected durations of the running tasks that have history (see `TaskStore.estimatedDuration`).
+    var expected: [UUID: TimeInterval] = [:]
 }
 
 /// Counts of tasks by what a person sees (cancelled apart from failed), for the header.

@@ -30,7 +30,12 @@ struct DetailView {
         parts.append("id \(record.id.uuidString.prefix(8).lowercased())")
         parts.append("started \(Clock.timestamp(record.startedAt, now: now))")
         if record.endedAt != nil { parts.append("ended \(Clock.timestamp(record.endedAt, now: now))") }
-        if let duration = record.duration(now: now) { parts.append("took \(Clock.duration(duration))") }
+        if let duration = record.duration(now: now) {
+            parts.append("took \(Clock.duration(duration))")
+            if let expected = detail.expectedDuration, record.state == .running {
+                parts.append(Estimate(expected: expected, elapsed: duration).description(format: Clock.duration))
+            }
+        }
         if let parent = record.parentID { parts.append("parent \(parent.uuidString.prefix(8).lowercased())") }
         if !detail.children.isEmpty {
             let done = detail.children.filter { $0.state.isFinal }.count

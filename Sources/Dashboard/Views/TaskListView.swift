@@ -100,16 +100,22 @@ struct TaskListView {
         let durationWidth = TerminalText.displayWidth(of: duration)
         terminal.draw(duration, row: y, column: x + max(0, columns.duration - 1 - durationWidth), maxColumns: columns.duration, style: base)
         x += columns.duration
-        drawProgress(record, on: terminal, row: y, column: x, width: min(columns.progress, width - x), base: base)
+        drawProgress(row, on: terminal, row: y, column: x, width: min(columns.progress, width - x), base: base, now: now)
     }
 
     private func pad(_ used: Int, to width: Int) -> Int { max(used, width) }
 
     /// A bar for "builds 3/7" progress, else the progress text or the failure reason.
-    private func drawProgress(_ record: TaskRecord, on terminal: any Terminal, row: Int, column: Int, width: Int, base: TextStyle) {
+    private func drawProgress(_ taskRow: TaskRow, on terminal: any Terminal, row: Int, column: Int, width: Int, base: TextStyle,
+                              now: Date) {
         guard width > 0 else { return }
+        let record = taskRow.record
         var x = column
         var text = record.progress ?? ""
+        if let expected = taskRow.expectedDuration, let elapsed = record.duration(now: now) {
+            let estimate = Estimate(expected: expected, elapsed: elapsed).description(format: Clock.duration)
+            text = text.isEmpty ? estimate : "\(estimate) · \(text)"
+        }
         if record.state == .failed, let reason = record.failureReason { text = reason }
         if record.state == .pending && text.isEmpty { text = "waiting for a \(record.pool ?? "free") slot" }
         if record.state == .running, let (done, expected) = Self.buildCounts(in: text), expected > 0, width >= 30 {

@@ -38,6 +38,21 @@ struct ViewTests {
         #expect(terminal.line(first).contains("3m59s"))
     }
 
+    @Test("a running task with history shows its estimate; without history, none")
+    func estimate() {
+        var (snapshot, _) = Fixtures.snapshot()
+        let running = snapshot.topLevel[0]
+        snapshot.expected = [running.id: 300]
+        var model = DashboardModel(size: TerminalSize(rows: 40, columns: 160))
+        model.apply(.tasksLoaded(snapshot))
+        let terminal = MemoryTerminal(rows: 40, columns: 160)
+        // Started 1 s after submission at minute 6; now is 10 minutes in: 3m59s elapsed of an expected 5m.
+        TaskListView(theme: colorTheme).draw(on: terminal, model: model, now: Fixtures.start.addingTimeInterval(600))
+        let first = model.layout.listRows.lowerBound
+        #expect(terminal.line(first).contains("est. 5m00s, 1m01s left"), "\(terminal.line(first))")
+        #expect(!terminal.line(first + 1).contains("est."))
+    }
+
     @Test("without colour and with --ascii, states stay apart by glyph and attribute")
     func asciiNoColor() {
         let terminal = MemoryTerminal(rows: 40, columns: 120, isASCII: true, hasColor: false)
