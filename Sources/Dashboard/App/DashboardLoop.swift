@@ -115,6 +115,12 @@ final class DashboardLoop {
 
     func handle(_ event: InputEvent) {
         dirty = true
+        if event == .hangup {
+            // As if SIGHUP had arrived: record final states, exit with 128 + 1.
+            stopSignal = SIGHUP
+            isRunning = false
+            return
+        }
         if event == .resize {
             model.apply(.resized(terminal.size))
             return

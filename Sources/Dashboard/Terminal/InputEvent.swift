@@ -27,6 +27,9 @@ enum InputEvent: Hashable, Sendable {
     case ctrl(Character)
     /// The terminal changed size; read `Terminal.size` again and redraw.
     case resize
+    /// The terminal went away (the SSH connection dropped, the pty was closed) without a SIGHUP
+    /// reaching us, e.g. because it was ignored: the dashboard must exit rather than spin.
+    case hangup
     case mouse(MouseEvent)
 
     /// The event for a code point typed on the keyboard (not a curses key code).

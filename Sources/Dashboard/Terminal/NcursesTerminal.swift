@@ -183,8 +183,16 @@ final class NcursesTerminal: Terminal {
         switch wget_wch(window, &character) {
         case KEY_CODE_YES: return keyEvent(Int32(bitPattern: character))
         case OK: return InputEvent(typedCodePoint: character)
-        default: return nil
+        default: return Self.inputHungUp() ? .hangup : nil
         }
+    }
+
+    /// Whether standard input (the terminal) reports a hangup: after the pty is closed, reads fail at
+    /// once instead of waiting, so without this check the loop would spin at full CPU.
+    private static func inputHungUp() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return false }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     private func keyEvent(_ code: Int32) -> InputEvent? {

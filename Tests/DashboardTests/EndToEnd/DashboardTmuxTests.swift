@@ -142,4 +142,23 @@ struct DashboardTmuxTests {
         #expect(screen.contains(text: "✔ 2 completed"))
         try await dashboard.send("q")
     }
+
+    @Test("when its terminal goes away without a SIGHUP reaching it, the dashboard exits instead of spinning")
+    func terminalGone() async throws {
+        let (state, root) = try await Self.stateWithBuild()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The shell ignores SIGHUP and outlives the pty, so the kernel never signals the dashboard.
+        let session = try await TmuxSession(command: "trap '' HUP; LANG=C.UTF-8 \(Executable.path!) --state-dir \(state) --read-only; sleep 30")
+        defer { session.close() }
+        try await session.waitFor { $0.contains(text: "Build Project") }
+        let pattern = "^\(Executable.path!) --state-dir \(state) --read-only"
+        #expect(!(try await run("/usr/bin/pgrep", ["-f", "--", pattern]).output.isEmpty))
+        session.close()
+        var gone = false
+        for _ in 0..<100 where !gone {
+            try await Task.sleep(for: .milliseconds(100))
+            gone = try await run("/usr/bin/pgrep", ["-f", "--", pattern]).output.isEmpty
+        }
+        #expect(gone, "the dashboard must exit once its terminal is gone")
+    }
 }
