@@ -16,8 +16,22 @@ enum TaskForms {
                 FormField(name: "ssh_key_path", label: "Key file", hint: "private key path"),
                 FormField(name: "ssh_known_hosts_path", label: "Known hosts file", hint: "path"),
             ]
-        // Issue 4 adds deploy_devices_task, deploy_device_task, build_device_image_task and
-        // run_nixos_vm_task: give each its fields here. Until then they fall back to raw JSON.
+        case "build_device_image_task":
+            fields = [
+                FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix"),
+                FormField(name: "device_identifier", label: "Configuration", hint: "nixosConfigurations name"),
+            ]
+        case "run_nixos_vm_task":
+            fields = [
+                FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix"),
+                FormField(name: "configuration_id", label: "Configuration", hint: "nixosConfigurations name"),
+            ]
+        case "deploy_devices_task", "deploy_device_task":
+            // A list of devices does not fit one-line fields: a template to fill in (docs/submissions.md).
+            let template = type == "deploy_devices_task"
+                ? #"{"type": "deploy_devices_task", "project_path": "", "devices": [{"identifier": "", "host": "", "port": 22, "username": "root"}], "ssh_key_path": "", "known_hosts_path": ""}"#
+                : #"{"type": "deploy_device_task", "project_path": "", "device": {"identifier": "", "host": "", "port": 22, "username": "root"}, "ssh_key_path": "", "known_hosts_path": ""}"#
+            fields = [FormField(name: "submission", label: "Submission JSON", kind: .json, value: template, hint: "see docs/submissions.md")]
         default:
             fields = [FormField(name: "submission", label: "Submission JSON", kind: .json,
                                 value: "{\"type\": \"\(type)\"}", hint: "see docs/submissions.md")]

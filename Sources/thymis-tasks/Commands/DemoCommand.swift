@@ -12,7 +12,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Creates <state dir>/demo-project (three input-less flakes, git-initialised and committed: \
             fleet, broken and long) and submits a Build Project of each (fast, failing, one printing a \
-            line every 0.1 s for a minute) and an Update Nix Flake, then opens the dashboard. Works \
+            line every 0.1 s for a minute), an Update Nix Flake, a Build Image and a Run VM (it runs until \
+            cancelled), then opens the dashboard. Works \
             offline: when THYMIS_TASKS_NIX_CONFIG is unset it is set to "substituters =" and \
             "sandbox = false" for this process. Needs nix and git (scripts/setup installs them).
             """)
@@ -48,7 +49,8 @@ struct DemoCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let engine = TaskEngine(store: store, registry: .standard, configuration: configuration, logger: logger)
 
-        let submissions = DemoProject.submissions(projects)
+        // Without a dashboard nobody could cancel the VM, which runs until cancelled: leave it out.
+        let submissions = DemoProject.submissions(projects, includeVM: !noDashboard)
         let directory = global.directory
         let submitAll: @Sendable (TaskEngine?) async throws -> Void = { running in
             let client = EngineClient(directory: directory, store: store)
@@ -127,19 +129,23 @@ enum DemoProject {
         return paths
     }
 
-    static func submissions(_ paths: Paths) -> [String] {
+    static func submissions(_ paths: Paths, includeVM: Bool) -> [String] {
         func json(_ type: String, _ path: String) -> String {
             let data = try! JSONSerialization.data(withJSONObject: ["type": type, "project_path": path], options: [.sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }
-        // Image and VM tasks arrive with issue 4 (build_device_image_task, run_nixos_vm_task):
-        // add a submission of each here once the registry knows them.
+        func configurationJSON(_ type: String, _ field: String, _ configuration: String) -> String {
+            let data = try! JSONSerialization.data(withJSONObject: ["type": type, "project_path": paths.fleet, field: configuration],
+                                                   options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        }
         return [
             json("build_project_task", paths.long),
             json("build_project_task", paths.fleet),
             json("build_project_task", paths.broken),
             json("project_flake_update_task", paths.fleet),
-        ]
+            configurationJSON("build_device_image_task", "device_identifier", "kiosk-1"),
+        ] + (includeVM ? [configurationJSON("run_nixos_vm_task", "configuration_id", "kiosk-2")] : [])
     }
 
     private static func flake(description: String, salt: String, configurations: [(String, String)]) -> String {
@@ -149,14 +155,32 @@ enum DemoProject {
               outputs = { self }:
                 let
                   system = builtins.currentSystem or "x86_64-linux";
+                  drv = name: script: derivation {
+                    inherit name system;
+                    builder = "/bin/sh";
+                    args = [ "-c" script ];
+                    PATH = "/usr/bin:/bin";
+                    salt = "\(salt)";
+                  };
                   mk = name: script: {
-                    config.system.build.toplevel = derivation {
-                      inherit name system;
-                      builder = "/bin/sh";
-                      args = [ "-c" script ];
-                      PATH = "/usr/bin:/bin";
-                      salt = "\(salt)";
-                    };
+                    config.system.build.toplevel = drv name script;
+                    # What Build Image for Device copies out: a small disk image file.
+                    config.system.build.image = drv "${name}-image" ''
+                      echo "writing the disk image of ${name}"
+                      mkdir -p $out/sd-image
+                      head -c 1048576 /dev/zero > $out/sd-image/${name}.img
+                    '';
+                    # What Run NixOS VM for Device runs: boots, then keeps running until cancelled.
+                    config.system.build.vm = drv "${name}-vm" ''
+                      mkdir -p $out/bin
+                      cat > $out/bin/run-${name}-vm <<'SCRIPT'
+                      #!/bin/sh
+                      echo "[    0.000000] Linux version 6.6.0 (demo VM of ${name})"
+                      echo "[    0.412000] systemd[1]: Reached target Multi-User System."
+                      i=0; while true; do i=$((i+1)); echo "${name} login: (up $i s)"; sleep 1; done
+                      SCRIPT
+                      chmod +x $out/bin/run-${name}-vm
+                    '';
                   };
                 in
                 {
