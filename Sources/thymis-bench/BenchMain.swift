@@ -1,6 +1,6 @@
 import Foundation
 
-/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS]`.
+/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS] [--state-dir DIR]`.
 @main
 enum BenchMain {
     static func main() async {
@@ -12,7 +12,7 @@ enum BenchMain {
         case "nixbuild": await runNixBuildBench(arguments: Array(arguments.dropFirst()))
         case "load": await runLoadBench(arguments: Array(arguments.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS]\n".utf8))
+            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES [text|random]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS] [--state-dir DIR]\n".utf8))
             exit(2)
         }
     }

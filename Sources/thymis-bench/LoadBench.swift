@@ -6,7 +6,11 @@ import TaskEngine
 /// they ended, the time, and the engine process' peak RSS.
 func runLoadBench(arguments: [String]) async {
     let count = arguments.first.flatMap(Int.init) ?? 1000
+    // `--state-dir DIR`: keep the tasks there (and hold its engine lock), so a dashboard can watch.
+    let stateIndex = arguments.firstIndex(of: "--state-dir")
     let root = NSTemporaryDirectory() + "thymis-load-bench-\(getpid())"
+    let stateDirectory = StateDirectory(path: stateIndex.flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+                                        ?? root + "/state")
     defer { try? FileManager.default.removeItem(atPath: root) }
     do {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -14,7 +18,12 @@ func runLoadBench(arguments: [String]) async {
         defer { ssh.stop() }
         var environment = EngineConfiguration.childEnvironment()
         environment["NIX_CONFIG"] = (environment["NIX_CONFIG"] ?? "") + "\nsubstituters =\nsandbox = false"
-        let store = try TaskStore(directory: StateDirectory(path: root + "/state"))
+        let store = try TaskStore(directory: stateDirectory)
+        guard let lock = try EngineLock.acquire(in: stateDirectory) else {
+            print("another process runs the engine for \(stateDirectory.path)")
+            return
+        }
+        defer { withExtendedLifetime(lock) {} }
         let engine = TaskEngine(store: store, configuration: EngineConfiguration(
             poolLimits: [.nix: 2, .remote: 8, .vm: 1], baseEnvironment: environment))
         try await engine.start(watchRequests: false)

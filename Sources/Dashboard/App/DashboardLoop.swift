@@ -67,7 +67,12 @@ final class DashboardLoop {
         while isRunning {
             step(waitLimit: Self.idleWait)
         }
+        frameStats?.write()
     }
+
+    /// With `THYMIS_TASKS_FRAME_STATS=FILE`: the work of every turn that drew a frame (reading what
+    /// changed from the store, refreshing the detail, drawing), summarised into FILE at exit.
+    private let frameStats = ProcessInfo.processInfo.environment["THYMIS_TASKS_FRAME_STATS"].map(FrameStats.init(path:))
 
     /// Reads the first data and draws the first frame.
     func start() throws {
@@ -80,6 +85,7 @@ final class DashboardLoop {
 
     /// One turn: messages, polling, a frame if due, then input (waiting at most `waitLimit` ms).
     func step(waitLimit: Int) {
+        let turnStarted = ContinuousClock.now
         handleMessages()
         let now = ContinuousClock.now
         if isAttached && now - lastPoll >= Self.pollInterval {
@@ -96,6 +102,8 @@ final class DashboardLoop {
         let sinceFrame = now - lastFrame
         if (dirty && sinceFrame >= Self.frameInterval) || second != lastDrawnSecond {
             render()
+            // Everything this turn did for the frame, the wait for input excluded.
+            frameStats?.record(ContinuousClock.now - turnStarted)
         }
         guard isRunning else { return }
         let untilSecond = Int((1 - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1)) * 1000) + 1

@@ -54,8 +54,10 @@ final class TaskListSource {
     /// a new top-level task first, a new child under its parent.
     func refresh(_ ids: Set<UUID>) throws {
         var needsReload = false
+        // One query for all of them: under load an attached dashboard refreshes hundreds at a time.
+        let records = try store.tasks(ids: Array(ids))
         for id in ids {
-            guard let record = try store.task(id) else { continue }
+            guard let record = records[id] else { continue }
             if let parent = record.parentID {
                 var children = snapshot.children[parent] ?? []
                 if let position = children.firstIndex(where: { $0.id == id }) {

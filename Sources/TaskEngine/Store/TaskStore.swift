@@ -122,6 +122,20 @@ public final class TaskStore: Sendable {
         }
     }
 
+    /// Several tasks by id in a few queries (for front ends refreshing what may have changed).
+    public func tasks(ids: [UUID]) throws -> [UUID: TaskRecord] {
+        var result: [UUID: TaskRecord] = [:]
+        for batch in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let sql = "SELECT * FROM task WHERE id IN (\(batch.map { _ in "?" }.joined(separator: ",")))"
+            let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batch.map(\.uuidString))) }
+            for row in rows {
+                let record = Self.taskRecord(row)
+                result[record.id] = record
+            }
+        }
+        return result
+    }
+
     /// Finds a task by its full id or a unique prefix of it (case-insensitive).
     public func resolve(_ idOrPrefix: String) throws -> TaskRecord {
         let needle = idOrPrefix.uppercased()
