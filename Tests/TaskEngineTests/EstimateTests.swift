@@ -55,3 +55,28 @@ struct EstimateTests {
         #expect(seconds >= 0.2 && seconds < 10)
     }
 }
+
+@Suite("the store's change counter lets a front end read only what changed")
+struct ChangeCounterTests {
+    let environment: TestEnvironment
+    init() throws { environment = try TestEnvironment() }
+
+    @Test("inserts and visible changes bump the counter; reading since a version returns just those tasks")
+    func changedSince() async throws {
+        let start = try environment.store.taskVersion()
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let first = try await engine.submitValue(ScriptKind.submission("echo one"))
+        _ = try await environment.store.waitFor(first.id, toBe: [.completed])
+        let afterFirst = try environment.store.taskVersion()
+        #expect(afterFirst >= start + 3, "insert, start and end each count")
+        let (changed, version) = try environment.store.tasksChanged(since: start)
+        #expect(changed.map(\.id) == [first.id])
+        #expect(version == afterFirst)
+        let second = try await engine.submitValue(ScriptKind.submission("echo two"))
+        _ = try await environment.store.waitFor(second.id, toBe: [.completed])
+        let (later, _) = try environment.store.tasksChanged(since: afterFirst)
+        #expect(later.map(\.id) == [second.id])
+        #expect(later.first?.state == .completed)
+    }
+}

@@ -86,6 +86,7 @@ final class DashboardLoop {
     /// One turn: messages, polling, a frame if due, then input (waiting at most `waitLimit` ms).
     func step(waitLimit: Int) {
         let turnStarted = ContinuousClock.now
+        frameStats?.turnStarted()
         handleMessages()
         let now = ContinuousClock.now
         if isAttached && now - lastPoll >= Self.pollInterval {

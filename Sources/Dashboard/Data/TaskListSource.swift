@@ -30,8 +30,12 @@ final class TaskListSource {
         self.type = type
     }
 
+    /// The change counter the last poll (or reload) saw.
+    private var polledVersion: Int64 = 0
+
     /// Reads the window again from the store.
     func reload() throws {
+        polledVersion = try store.taskVersion()
         let top = try store.tasks(states: states, type: type, parent: .some(nil), limit: limit + 1)
         var snapshot = TaskListSnapshot()
         snapshot.hasMore = top.count > limit
@@ -86,22 +90,16 @@ final class TaskListSource {
         if needsReload { try reload() } else { estimateRunning() }
     }
 
-    /// Without engine events (attached to another process' engine): reads the tasks that can
-    /// still change, and looks for new ones. Cheap: only unfinished and newest tasks are read.
+    /// Without engine events (attached to another process' engine): reads only the tasks inserted
+    /// or changed since the last look (the store's change counter), whatever the number of tasks.
     func poll() throws {
-        var ids = Set<UUID>()
-        for record in snapshot.topLevel where !record.state.isFinal { ids.insert(record.id) }
-        for (_, children) in snapshot.children {
-            for child in children where !child.state.isFinal { ids.insert(child.id) }
-        }
-        let newest = try store.tasks(states: states, type: type, parent: .some(nil), limit: 16)
-        for record in newest where index[record.id] == nil || record != snapshot.topLevel[index[record.id]!] {
-            ids.insert(record.id)
-        }
-        // New children of parents still running.
-        for parent in snapshot.topLevel where parent.pool == nil && !parent.state.isFinal {
-            let children = try store.children(of: parent.id)
-            if children.count != (snapshot.children[parent.id]?.count ?? 0) { snapshot.children[parent.id] = children }
+        let (changed, version) = try store.tasksChanged(since: polledVersion)
+        polledVersion = version
+        guard !changed.isEmpty else { return }
+        var ids = Set(changed.map(\.id))
+        // New children of parents in the window appear through their own change.
+        for record in changed {
+            if let parent = record.parentID, index[parent] != nil { ids.insert(record.id) }
         }
         try refresh(ids)
     }

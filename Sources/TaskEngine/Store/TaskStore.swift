@@ -122,6 +122,21 @@ public final class TaskStore: Sendable {
         }
     }
 
+    /// The store's change counter: it grows with every task inserted or changed.
+    public func taskVersion() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM task_version") ?? 0 }
+    }
+
+    /// Tasks inserted or changed after `version` (at most `limit`), and the counter they bring it to.
+    public func tasksChanged(since version: Int64, limit: Int = 5000) throws -> (records: [TaskRecord], version: Int64) {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM task WHERE version > ? ORDER BY version LIMIT ?",
+                                        arguments: [version, limit])
+            let latest = rows.last.map { $0["version"] as Int64 } ?? version
+            return (rows.map(Self.taskRecord), latest)
+        }
+    }
+
     /// Several tasks by id in a few queries (for front ends refreshing what may have changed).
     public func tasks(ids: [UUID]) throws -> [UUID: TaskRecord] {
         var result: [UUID: TaskRecord] = [:]
