@@ -235,6 +235,8 @@ final class DashboardLoop {
                 changed.insert(id)
             case .outputAppended(let id):
                 if id == model.selectedID || id == detail?.record.parentID { detailDirty = true; dirty = true }
+                // The list shows each running task's Nix progress, which arrives with its output.
+                changed.insert(id)
             case .engineStopped:
                 break
             case .status(let text, let isError):

@@ -161,4 +161,51 @@ struct DashboardTmuxTests {
         }
         #expect(gone, "the dashboard must exit once its terminal is gone")
     }
+
+    @Test("two dashboards in two terminals show the same progress of the same running build")
+    func twoDashboardsOneBuild() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dash-two-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = root + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        try """
+            { outputs = { self }: { nixosConfigurations.slow.config.system.build.toplevel = derivation {
+                name = "slow-\(UUID().uuidString.prefix(8))"; system = "x86_64-linux"; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+                args = [ "-c" "i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo step-$i; sleep 0.1; done; mkdir -p $out" ]; }; }; }
+            """.write(toFile: project + "/flake.nix", atomically: true, encoding: .utf8)
+        let state = root + "/state"
+        // Wide, so the list's progress column shows the build's last line whole on both.
+        let engine = try await TmuxSession(command: "THYMIS_TASKS_NIX_CONFIG='\(Self.nixConfig)' LANG=C.UTF-8 \(Executable.path!) --state-dir \(state); sleep 30",
+                                           columns: 200)
+        defer { engine.close() }
+        try await engine.waitFor { $0.contains(text: "engine: this process") }
+        let viewer = try await TmuxSession(command: "LANG=C.UTF-8 \(Executable.path!) --state-dir \(state) --read-only; sleep 30",
+                                           columns: 200)
+        defer { viewer.close() }
+        try await viewer.waitFor { $0.contains(text: "attached to engine pid") }
+        let submitted = try await run(Executable.path!, ["submit", "build-project", "--state-dir", state, "--project", project])
+        #expect(submitted.status == 0)
+
+        /// step-N in the task list's row (its progress column shows the build's last line).
+        func step(_ screen: [String]) -> Int? {
+            screen.filter { $0.contains("Build Project") && $0.contains("builds ") }
+                .flatMap { line in line.components(separatedBy: "step-").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) } }.max()
+        }
+        let engineScreen = try await engine.waitFor(timeout: 30) { (step($0) ?? 0) >= 20 }
+        #expect(step(engineScreen) != nil, "\(engineScreen.joined(separator: "\n"))")
+        let viewerScreen = try await viewer.waitFor(timeout: 30) { (step($0) ?? 0) >= 20 }
+        #expect(step(viewerScreen) != nil, "\(viewerScreen.joined(separator: "\n"))")
+        var gaps: [Int] = []
+        for _ in 0..<5 {
+            // One right after the other: both views of the same moment, give or take a few ms.
+            let a = try await engine.capture()
+            let b = try await viewer.capture()
+            if let x = step(a), let y = step(b) { gaps.append(abs(x - y)) }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(gaps.count == 5, "both dashboards show the running build's last line")
+        // 10 lines a second: a gap of at most 10 is at most ~1 s behind.
+        #expect(gaps.allSatisfy { $0 <= 10 }, "\(gaps)")
+        try await engine.send("q")
+    }
 }
