@@ -37,7 +37,7 @@ final class OutputRecorder: @unchecked Sendable {
     /// The first error that stopped output from being stored (e.g. a full disk); later batches are dropped.
     var storeError: Error? { writeError.withLock { $0 } }
 
-    static let flushInterval = Duration.milliseconds(50)
+    static let flushInterval = Duration.milliseconds(25)
     static let flushBytes = 1 << 20
     static let nixSnapshotInterval = Duration.milliseconds(250)
 
