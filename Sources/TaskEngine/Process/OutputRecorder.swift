@@ -2,7 +2,7 @@ import Foundation
 import NixLog
 import Synchronization
 
-/// Turns a process' raw output into stored chunks: batches appends (every 50 ms or 1 MiB),
+/// Turns a process' raw output into stored chunks: batches appends (every 25 ms or 1 MiB),
 /// routes stderr through NixLog for `nix` processes, and keeps only bounded summaries in memory.
 ///
 /// `@unchecked Sendable`: it is used only on its pump's thread while the process runs, and read by
