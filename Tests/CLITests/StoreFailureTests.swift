@@ -92,4 +92,28 @@ struct StoreFailureTests {
         let record = (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]) ?? [:]
         #expect(record["state"] as? String == "failed", "after recovery the task is failed, never left running")
     }
+
+    @Test("a database another process keeps locked: readers still work, a submit gives up after the busy timeout with exit 4",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func locked() async throws {
+        defer { cli.cleanUp() }
+        _ = try await cli.run(["list"])  // creates the database
+        // Another process holds SQLite's exclusive write lock (killed below).
+        let script = "import sqlite3, time; c = sqlite3.connect('\(cli.stateDirectory)/tasks.sqlite', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(60)"
+        let holder = try cli.start(["-c", script], program: "/usr/bin/python3")
+        #expect(await waitUntil(timeout: .seconds(10)) { ((try? String(contentsOfFile: holder.stdout, encoding: .utf8)) ?? "").contains("locked") })
+        try await Task.sleep(for: .milliseconds(300))
+        let list = try await cli.run(["list"])
+        #expect(list.status == 0, "WAL readers are not blocked: \(list.stderr)")
+        let project = try cli.makeProject("locked", configurations: ["c": "mkdir -p $out"])
+        let submit = try await cli.run(["submit", "build-project", "--project", project], timeout: .seconds(60))
+        kill(holder.pid, SIGKILL)
+        _ = try? await cli.wait(holder)
+        #expect(submit.status == 4, "\(submit.stderr)")
+        #expect(submit.stderr.contains("locked by another process"), "\(submit.stderr)")
+        #expect(submit.stderr.split(separator: "\n").count == 1)
+        // Once the lock is gone, nothing is half-written and the next submit works.
+        let next = try await cli.run(["submit", "build-project", "--project", project, "--wait"])
+        #expect(next.status == 0, "\(next.stderr)")
+    }
 }

@@ -11,7 +11,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .cannotCreateDirectory(let path, let reason):
             return "cannot create the state directory \(path): \(reason); choose another with --state-dir or THYMIS_TASKS_STATE_DIR"
         case .cannotOpen(let path, let reason):
-            return "cannot open the task database \(path): \(reason); if it is damaged, move it away and start again (nothing else is kept there)"
+            return "cannot open the task database \(path): \(reason)"
         case .writeFailed(let path, let reason):
             return "cannot write to the task database \(path): \(reason); check free space and permissions"
         case .notFound(let id):

@@ -10,9 +10,31 @@ public final class TaskStore: Sendable {
     let database: DatabasePool
 
     /// Opens (creating if needed, mode 0600) and migrates the database of a state directory.
-    public convenience init(directory: StateDirectory) throws {
+    /// `readOnly` (list, show, logs) opens an existing, up-to-date database without taking SQLite's
+    /// write lock at all, so readers work while another process holds it.
+    public convenience init(directory: StateDirectory, readOnly: Bool = false) throws {
+        if readOnly, let store = try? TaskStore(readingExisting: directory.databasePath) {
+            self.init(path: directory.databasePath, database: store.database)
+            return
+        }
         try directory.create()
         try self.init(path: directory.databasePath)
+    }
+
+    private init(path: String, database: DatabasePool) {
+        self.path = path
+        self.database = database
+    }
+
+    /// A read-only pool on an existing database whose migrations are all applied; throws otherwise.
+    private convenience init(readingExisting path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound(path) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        guard try pool.read({ try StoreSchema.migrator.hasCompletedMigrations($0) }) else { throw StoreError.notFound(path) }
+        self.init(path: path, database: pool)
     }
 
     public init(path: String) throws {
@@ -39,7 +61,12 @@ public final class TaskStore: Sendable {
         do {
             if !FileManager.default.fileExists(atPath: path) { try Self.create(path: path) }
             database = try DatabasePool(path: path, configuration: configuration)
-            try StoreSchema.migrator.migrate(database)
+            // Migrating takes the write lock; a store that is up to date is only read, so readers
+            // (list, show, logs) work even while another process holds the write lock.
+            let migrator = StoreSchema.migrator
+            if try !database.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(database)
+            }
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: Self.describe(error))
         } catch {
@@ -67,9 +94,11 @@ public final class TaskStore: Sendable {
 
     static func describe(_ error: DatabaseError) -> String {
         switch error.resultCode {
-        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return "the file is not a valid task database (damaged or foreign)"
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return "the file is not a valid task database (damaged or foreign); move it away to start with an empty one"
         case .SQLITE_FULL: return "the disk is full"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "the database is locked by another process for too long"
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return "the database is locked by another process for too long (a stuck thymis-tasks or sqlite3?); try again when it is released"
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return "permission denied or read-only file system"
         case .SQLITE_IOERR: return "an I/O error (\(error.message ?? "no detail"))"
         default: return error.message ?? "\(error.resultCode)"

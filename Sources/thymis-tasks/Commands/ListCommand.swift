@@ -31,7 +31,7 @@ struct ListCommand: ParsableCommand {
             throw CLIError("--type \(type) is not a task type; use one of \(TaskKindRegistry.standard.types.joined(separator: ", "))",
                            code: ExitCodes.usage)
         }
-        let store = try global.openStore()
+        let store = try global.openStore(readOnly: true)
         let filtered = states != nil || type != nil
         var records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), limit: limit)
         if let onlyCancelled { records = records.filter { $0.cancelled == onlyCancelled } }

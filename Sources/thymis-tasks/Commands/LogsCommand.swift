@@ -22,7 +22,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Print the bytes exactly as stored, even on a terminal.") var raw = false
 
     func run() async throws {
-        let store = try global.openStore()
+        let store = try global.openStore(readOnly: true)
         let record: TaskRecord
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
         if let process, process < 0 { throw CLIError("--process must be 0 or more", code: ExitCodes.usage) }

@@ -10,7 +10,7 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(readOnly: true)
         let record: TaskRecord
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
         print(json ? try TaskJSON.render(record, store: store, detailed: true) : try TaskText.detail(record, store: store))

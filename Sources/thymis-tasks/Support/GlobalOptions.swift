@@ -11,10 +11,11 @@ struct GlobalOptions: ParsableArguments {
 
     var directory: StateDirectory { StateDirectory.resolve(explicit: stateDir) }
 
-    /// Opens the store, turning any failure into a clear line and exit code 4.
-    func openStore() throws -> TaskStore {
+    /// Opens the store, turning any failure into a clear line and exit code 4. Readers pass
+    /// `readOnly`: they then never wait for SQLite's write lock.
+    func openStore(readOnly: Bool = false) throws -> TaskStore {
         do {
-            return try TaskStore(directory: directory)
+            return try TaskStore(directory: directory, readOnly: readOnly)
         } catch {
             throw CLIError(error)
         }
