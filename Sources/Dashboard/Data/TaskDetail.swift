@@ -12,6 +12,8 @@ struct TaskDetail {
     let children: [TaskRecord]
     /// For a running task with history: the median duration of earlier runs.
     var expectedDuration: TimeInterval? = nil
+    /// For derivations being built: how long builds of the same name took before (median).
+    var derivationEstimates: [String: TimeInterval] = [:]
 
     /// Reads the task from the store; `previous` lends its decoded Nix summaries where the JSON
     /// did not change (decoding is the expensive part).
@@ -29,7 +31,18 @@ struct TaskDetail {
         }
         let children = record.pool == nil ? try store.children(of: id) : []
         let expected = record.state == .running ? try? store.estimatedDuration(type: record.type, target: record.target) : nil
-        return TaskDetail(record: record, processes: processes, nixStates: states, children: children, expectedDuration: expected ?? nil)
+        var derivationEstimates: [String: TimeInterval] = [:]
+        if record.state == .running {
+            for state in states.compactMap({ $0 }) {
+                for derivation in state.derivations where derivation.status == .building {
+                    if let usual = try? store.estimatedBuildDuration(derivationName: derivation.name) {
+                        derivationEstimates[derivation.name] = usual
+                    }
+                }
+            }
+        }
+        return TaskDetail(record: record, processes: processes, nixStates: states, children: children,
+                          expectedDuration: expected ?? nil, derivationEstimates: derivationEstimates)
     }
 
     func nixState(_ index: Int) -> NixProcessState? {
@@ -201,9 +214,20 @@ struct TaskDetail {
                         StyledRun("  \(derivation.status.rawValue)", Self.statusStyle(derivation.status)),
                         StyledRun("  \(derivation.logLines) lines", Self.label)]
             if let phase = derivation.phase { head.append(StyledRun("  phase \(phase)", Self.label)) }
-            if let host = derivation.host { head.append(StyledRun("  on \(host)", Self.label)) }
+            if let host = derivation.host, !host.isEmpty {
+                head.append(StyledRun("  on \(NixMachineCounts.displayName(host))", Self.label))
+            }
+            if derivation.status == .building, let usual = derivationEstimates[derivation.name] {
+                head.append(StyledRun("  usually \(Clock.duration(usual))", Self.label))
+            }
             lines.append(.styled(head))
             if let last = derivation.lastLine { lines.append(Self.text("      \(last)")) }
+        }
+        if state.machines.contains(where: { $0.machine != nil }) {
+            let counts = state.machines.map { machine in
+                "\(machine.machine.map(NixMachineCounts.displayName) ?? "local"): \(machine.built) built, \(machine.building) building, \(machine.failed) failed"
+            }
+            lines.append(.styled([StyledRun("  machines: " + counts.joined(separator: "; "), Self.label)]))
         }
         if state.derivationsOmitted > 0 {
             lines.append(.styled([StyledRun("  … \(state.derivationsOmitted) more derivations not listed", Self.label)]))

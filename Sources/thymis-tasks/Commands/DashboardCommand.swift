@@ -38,7 +38,8 @@ struct DashboardCommand: AsyncParsableCommand {
     @OptionGroup var flags: DashboardFlags
 
     func run() async throws {
-        let store = try global.openStore()
+        // Read-only: never wait for SQLite's write lock.
+        let store = try global.openStore(readOnly: flags.options.readOnly)
         let engine = try EngineSession(options: global, store: store).makeEngine()
         try await Self.open(directory: global.directory, store: store, options: flags.options, engine: engine)
     }
