@@ -101,9 +101,6 @@ public actor TaskEngine {
 
     public var isIdle: Bool { (queue.isEmpty || !runsTasks) && running.isEmpty }
 
-    /// How many tasks this engine runs right now and how many wait for a slot.
-    public var load: (running: Int, pending: Int) { (running.count, queue.count) }
-
     /// A stream of changes for one front end; it ends when the engine stops.
     public func events() -> AsyncStream<EngineEvent> {
         let id = UUID()
