@@ -229,6 +229,8 @@ final class DashboardLoop {
 
     private func handleMessages() {
         var changed = Set<UUID>()
+        // Output only moves a row's progress text: its state, and so the header counts, stay.
+        var progressed = Set<UUID>()
         for message in mailbox.drain() {
             switch message {
             case .taskChanged(let id):
@@ -236,7 +238,7 @@ final class DashboardLoop {
             case .outputAppended(let id):
                 if id == model.selectedID || id == detail?.record.parentID { detailDirty = true; dirty = true }
                 // The list shows each running task's Nix progress, which arrives with its output.
-                changed.insert(id)
+                progressed.insert(id)
             case .engineStopped:
                 break
             case .status(let text, let isError):
@@ -254,15 +256,17 @@ final class DashboardLoop {
                 countsDirty = true
             }
         }
-        if !changed.isEmpty {
-            attempt { try source.refresh(changed) }
+        if !changed.isEmpty || !progressed.isEmpty {
+            attempt { try source.refresh(changed.union(progressed)) }
             model.apply(.tasksLoaded(source.snapshot))
+            dirty = true
+        }
+        if !changed.isEmpty {
             if let selected = model.selectedID, changed.contains(selected) { detailDirty = true }
             if let detail, !detail.children.isEmpty, changed.contains(where: { id in detail.children.contains { $0.id == id } }) {
                 detailDirty = true
             }
             countsDirty = true
-            dirty = true
         }
         if let id = pendingSelection, model.rows.contains(where: { $0.id == id }) {
             pendingSelection = nil

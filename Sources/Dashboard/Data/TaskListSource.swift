@@ -110,19 +110,30 @@ final class TaskListSource {
         return true
     }
 
-    /// Expected durations for the running tasks, one indexed query per type and target.
+    /// Expected durations for the running tasks, one indexed query per type and target; only when
+    /// the set of running tasks changed (refreshes come with every batch of output).
     private func estimateRunning() {
-        var cache: [String: TimeInterval?] = [:]
-        var expected: [UUID: TimeInterval] = [:]
         let running = snapshot.topLevel.filter { $0.state == .running }
             + snapshot.children.values.flatMap { $0.filter { $0.state == .running } }
+        let runningIDs = Set(running.map(\.id))
+        guard runningIDs != estimatedFor else {
+            snapshot.expected = lastEstimates
+            return
+        }
+        estimatedFor = runningIDs
+        var cache: [String: TimeInterval?] = [:]
+        var expected: [UUID: TimeInterval] = [:]
         for record in running {
             let key = record.type + "\u{0}" + (record.target ?? "")
             if cache[key] == nil { cache[key] = .some(try? store.estimatedDuration(type: record.type, target: record.target)) }
             if let value = cache[key] ?? nil { expected[record.id] = value }
         }
         snapshot.expected = expected
+        lastEstimates = expected
     }
+
+    private var estimatedFor: Set<UUID> = []
+    private var lastEstimates: [UUID: TimeInterval] = [:]
 
     private func reindex() {
         estimateRunning()
