@@ -20,7 +20,7 @@ nixlog)
 streambuffer)
     sources=("$root/Sources/TaskEngine/Process/StreamBuffer.swift"
              "$root/Sources/TaskEngine/Model/OutputStreamName.swift"
-             "$root/Fuzz/OutputChunkStub.swift" "$root/Fuzz/StreamBufferFuzz.swift")
+             "$root/Sources/TaskEngine/Process/OutputChunk.swift" "$root/Fuzz/StreamBufferFuzz.swift")
     flags=() ;;
 sanitizer)
     terminal="$root/Sources/Dashboard/Terminal"

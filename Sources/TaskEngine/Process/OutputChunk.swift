@@ -1,5 +1,4 @@
-// `OutputChunk` as Sources/TaskEngine/Store/TaskStore+Output.swift defines it, so StreamBuffer can be
-// compiled for fuzzing without the store and GRDB. Keep the two in step.
+/// A piece of one output stream, cut at a line end where possible; `firstLine` counts the newlines before it.
 public struct OutputChunk: Sendable {
     public var stream: OutputStreamName
     public var firstLine: Int64
