@@ -28,7 +28,7 @@ enum EngineConnection: Sendable {
             case .none: throw ConfigurationError("no engine runs; start one with `thymis-tasks serve`")
             }
             if let uuid = UUID(uuidString: newID) { mailbox.post(.submitted(uuid)) }
-            return "retrying as \(newID.prefix(8).lowercased())"
+            return "retrying as \(TaskFormat.shortID(newID))"
         }
     }
 
@@ -41,7 +41,7 @@ enum EngineConnection: Sendable {
             case .none: throw ConfigurationError("no engine runs; start one with `thymis-tasks serve`")
             }
             if let uuid = UUID(uuidString: newID) { mailbox.post(.submitted(uuid)) }
-            return "submitted \(newID.prefix(8).lowercased())"
+            return "submitted \(TaskFormat.shortID(newID))"
         }
     }
 

@@ -142,7 +142,7 @@ struct TaskDetail {
         if !children.isEmpty {
             lines.append(.styled([StyledRun("children (\(children.count))", Self.heading)]))
             for child in children {
-                lines.append(Self.text("  \(child.id.uuidString.prefix(8).lowercased())  \(child.displayState.rawValue)  \(child.displayName)"))
+                lines.append(Self.text("  \(TaskFormat.shortID(child.id))  \(child.displayState.rawValue)  \(child.displayName)"))
             }
         }
         return TextDocument(lines)
@@ -158,8 +158,8 @@ struct TaskDetail {
             lines.append(Self.text("  cwd:     \(process.workingDirectory ?? "(inherited)")"))
             lines.append(Self.text("  pid:     \(process.pid.map(String.init) ?? "-")"))
             lines.append(Self.text("  status:  \(process.statusDescription)"))
-            lines.append(Self.text("  started: \(Clock.timestamp(process.startedAt))   ended: \(Clock.timestamp(process.endedAt))"
-                                   + (process.startedAt.map { "   took: \(Clock.duration((process.endedAt ?? Date()).timeIntervalSince($0)))" } ?? "")))
+            lines.append(Self.text("  started: \(TaskFormat.timestamp(process.startedAt))   ended: \(TaskFormat.timestamp(process.endedAt))"
+                                   + (process.startedAt.map { "   took: \(TaskFormat.duration((process.endedAt ?? Date()).timeIntervalSince($0)))" } ?? "")))
             lines.append(Self.text("  output:  stdout \(Self.grouped(process.stdoutLines)) lines (\(Self.grouped(process.stdoutBytes)) bytes), stderr \(Self.grouped(process.stderrLines)) lines (\(Self.grouped(process.stderrBytes)) bytes)"))
             lines.append(Self.text("  env:"))
             for key in process.environment.keys.sorted() {
@@ -218,7 +218,7 @@ struct TaskDetail {
                 head.append(StyledRun("  on \(NixMachineCounts.displayName(host))", Self.label))
             }
             if derivation.status == .building, let usual = derivationEstimates[derivation.name] {
-                head.append(StyledRun("  usually \(Clock.duration(usual))", Self.label))
+                head.append(StyledRun("  usually \(TaskFormat.duration(usual))", Self.label))
             }
             lines.append(.styled(head))
             if let last = derivation.lastLine { lines.append(Self.text("      \(last)")) }

@@ -370,7 +370,7 @@ struct DashboardModel: Sendable {
             modal = .newTaskMenu(selected: 0)
         case .saveTab:
             guard !readOnly, let row = selectedRow else { break }
-            let name = "thymis-\(row.id.uuidString.prefix(8).lowercased())-\(tab.fileStem).txt"
+            let name = "thymis-\(TaskFormat.shortID(row.id))-\(tab.fileStem).txt"
             modal = .prompt(Prompt(purpose: .savePath, text: name))
         case .openInPager:
             guard let id = selectedID else { break }

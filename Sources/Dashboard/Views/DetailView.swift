@@ -27,21 +27,21 @@ struct DetailView {
         x += terminal.draw(record.displayName, row: row, column: x, maxColumns: width - x, style: theme.paneTitle)
         var parts: [String] = []
         if let target = record.target { parts.append(target) }
-        parts.append("id \(record.id.uuidString.prefix(8).lowercased())")
-        parts.append("started \(Clock.timestamp(record.startedAt, now: now))")
-        if record.endedAt != nil { parts.append("ended \(Clock.timestamp(record.endedAt, now: now))") }
+        parts.append("id \(TaskFormat.shortID(record.id))")
+        parts.append("started \(TaskFormat.timestamp(record.startedAt, now: now))")
+        if record.endedAt != nil { parts.append("ended \(TaskFormat.timestamp(record.endedAt, now: now))") }
         if let duration = record.duration(now: now) {
-            parts.append("took \(Clock.duration(duration))")
+            parts.append("took \(TaskFormat.duration(duration))")
             if let expected = detail.expectedDuration, record.state == .running {
-                parts.append(Estimate(expected: expected, elapsed: duration).description(format: Clock.duration))
+                parts.append(Estimate(expected: expected, elapsed: duration).description(format: TaskFormat.duration))
             }
         }
-        if let parent = record.parentID { parts.append("parent \(parent.uuidString.prefix(8).lowercased())") }
+        if let parent = record.parentID { parts.append("parent \(TaskFormat.shortID(parent))") }
         if !detail.children.isEmpty {
             let done = detail.children.filter { $0.state.isFinal }.count
             parts.append("children \(done)/\(detail.children.count) done")
         }
-        if let retry = record.retryOf { parts.append("retry of \(retry.uuidString.prefix(8).lowercased())") }
+        if let retry = record.retryOf { parts.append("retry of \(TaskFormat.shortID(retry))") }
         x += terminal.draw("  " + parts.joined(separator: " \(theme.separator) "), row: row, column: x, maxColumns: width - x, style: .plain)
         if let reason = record.failureReason {
             terminal.draw("  " + reason, row: row, column: x, maxColumns: width - x, style: theme.style(record.displayState))

@@ -9,7 +9,7 @@ struct HeaderView {
         let width = terminal.size.columns
         terminal.fill(row: 0, column: 0, count: width, style: theme.header)
         let title = " thymis-tasks "
-        let clock = Clock.timestamp(now, now: now)
+        let clock = TaskFormat.timestamp(now, now: now)
         let states: [TaskDisplayState] = [.running, .pending, .completed, .failed, .cancelled]
         let full = states.map { " \(theme.glyph($0)) \(model.counts[$0] ?? 0) \($0.rawValue)" }
         let compact = states.map { " \(theme.glyph($0))\(model.counts[$0] ?? 0)" }

@@ -93,10 +93,10 @@ struct TaskListView {
             x += columns.target + 1
         }
         if columns.submitted > 0 {
-            terminal.draw(Clock.timestamp(record.submittedAt, now: now), row: y, column: x, maxColumns: columns.submitted, style: base)
+            terminal.draw(TaskFormat.timestamp(record.submittedAt, now: now), row: y, column: x, maxColumns: columns.submitted, style: base)
             x += columns.submitted + 1
         }
-        let duration = record.duration(now: now).map(Clock.duration) ?? "-"
+        let duration = record.duration(now: now).map(TaskFormat.duration) ?? "-"
         let durationWidth = TerminalText.displayWidth(of: duration)
         terminal.draw(duration, row: y, column: x + max(0, columns.duration - 1 - durationWidth), maxColumns: columns.duration, style: base)
         x += columns.duration
@@ -113,7 +113,7 @@ struct TaskListView {
         var x = column
         var text = record.progress ?? ""
         if let expected = taskRow.expectedDuration, let elapsed = record.duration(now: now) {
-            let estimate = Estimate(expected: expected, elapsed: elapsed).description(format: Clock.duration)
+            let estimate = Estimate(expected: expected, elapsed: elapsed).description(format: TaskFormat.duration)
             text = text.isEmpty ? estimate : "\(estimate) · \(text)"
         }
         if record.state == .failed, let reason = record.failureReason { text = reason }

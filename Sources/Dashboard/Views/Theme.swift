@@ -16,13 +16,7 @@ struct Theme: Sendable {
     }
 
     func glyph(_ state: TaskDisplayState) -> String {
-        switch state {
-        case .pending: ascii ? "." : "○"
-        case .running: ascii ? ">" : "▶"
-        case .completed: ascii ? "+" : "✔"
-        case .failed: ascii ? "x" : "✘"
-        case .cancelled: ascii ? "-" : "⊘"
-        }
+        TaskFormat.glyph(state, ascii: ascii)
     }
 
     func style(_ state: TaskDisplayState) -> TextStyle {

@@ -97,12 +97,7 @@ public struct DeployDeviceKind: TaskKind {
                 + ["--", device.host, command],
             environment: run.baseEnvironment, stepName: step)
         let outcome = try await run.run(spec)
-        guard outcome.succeeded else {
-            if outcome.exitCode == 255 {
-                throw TaskFailure("\(step) failed: ssh to \(device.login) failed (exit 255: connection, authentication or host key problem; see stderr)")
-            }
-            throw TaskFailure("\(step) failed: the command on \(device.login) \(outcome.endDescription)")
-        }
+        guard outcome.succeeded else { throw SSHOptions.failure(of: outcome, login: device.login, step: step) }
     }
 }
 

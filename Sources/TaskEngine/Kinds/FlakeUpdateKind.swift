@@ -6,16 +6,14 @@ public struct FlakeUpdateKind: TaskKind {
     public static let typeName = "Update Nix Flake"
     public static var secretFields: Set<String> { ProjectContext.secretFields }
 
-    public let projectPath: String
     let context: ProjectContext
+    var projectPath: String { context.projectPath }
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
-        try fields.requireOnly(["project_path"] + ProjectContext.fields)
-        projectPath = try ProjectPath.validate(fields)
-        context = try ProjectContext(fields, projectPath: projectPath)
+        context = try .projectOnly(fields)
     }
 
-    public var target: String? { ProjectPath.shortName(projectPath) }
+    public var target: String? { context.target }
     public var pool: Pool? { .nix }
 
     public func run(_ run: TaskRun) async throws {

@@ -50,18 +50,22 @@ public struct SSHCommandKind: TaskKind {
                                             connectTimeout: connectTimeout) + ["--", host, command],
             environment: run.baseEnvironment, stepName: "ssh command")
         let outcome = try await run.run(spec)
-        guard outcome.succeeded else {
-            // ssh exits 255 for its own errors (unreachable, host key mismatch); other codes are the command's.
-            if outcome.exitCode == 255 {
-                throw TaskFailure("ssh to \(login) failed (exit 255: connection, authentication or host key problem; see stderr)")
-            }
-            throw TaskFailure("the command on \(login) \(outcome.endDescription)")
-        }
+        guard outcome.succeeded else { throw SSHOptions.failure(of: outcome, login: login) }
     }
 }
 
 /// The ssh options every remote step uses, and the checks on their inputs.
 enum SSHOptions {
+    /// Why a remote step failed, in words. ssh exits 255 for its own errors (unreachable,
+    /// authentication, host key mismatch); any other code is the remote command's.
+    static func failure(of outcome: ProcessOutcome, login: String, step: String? = nil) -> TaskFailure {
+        let prefix = step.map { "\($0) failed: " } ?? ""
+        if outcome.exitCode == 255 {
+            return TaskFailure("\(prefix)ssh to \(login) failed (exit 255: connection, authentication or host key problem; see stderr)")
+        }
+        return TaskFailure("\(prefix)the command on \(login) \(outcome.endDescription)")
+    }
+
     static func arguments(port: Int, user: String, keyPath: String, knownHostsPath: String, connectTimeout: Int) -> [String] {
         ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHostsPath)",
          "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=\(connectTimeout)", "-o", "IdentitiesOnly=yes",

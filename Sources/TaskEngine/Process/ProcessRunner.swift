@@ -20,7 +20,7 @@ struct ProcessRunner: Sendable {
 
     func run(_ spec: ProcessSpec) async throws -> ProcessOutcome {
         let program = Self.resolve(spec.program, path: spec.environment["PATH"])
-        var record = ProcessRecord(taskID: taskID, index: index, program: program ?? spec.program,
+        let record = ProcessRecord(taskID: taskID, index: index, program: program ?? spec.program,
                                    arguments: spec.arguments, environment: spec.redactedEnvironment,
                                    workingDirectory: spec.workingDirectory)
         try store.insertProcess(record)
@@ -28,7 +28,6 @@ struct ProcessRunner: Sendable {
 
         if let problem = Self.spawnProblem(program: program, spec: spec) {
             outcome.spawnError = problem
-            record.spawnError = problem
             try store.markProcessEnded(task: taskID, index: index, exitCode: nil, signal: nil, spawnError: problem, at: Date())
             return outcome
         }

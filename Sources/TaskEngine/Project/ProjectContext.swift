@@ -13,6 +13,16 @@ struct ProjectContext: Sendable {
     let projectFile: ProjectFile?
     let nix: NixSettings
 
+    /// The submission of a task that takes nothing but the project (Build Project, Update Nix
+    /// Flake): `project_path` and the context fields, nothing else.
+    static func projectOnly(_ fields: SubmissionFields) throws(SubmissionError) -> ProjectContext {
+        try fields.requireOnly(["project_path"] + Self.fields)
+        return try ProjectContext(fields, projectPath: ProjectPath.validate(fields))
+    }
+
+    /// The task list's target for a task on this project: the checkout's short name.
+    var target: String { ProjectPath.shortName(projectPath) }
+
     init(_ fields: SubmissionFields, projectPath: String) throws(SubmissionError) {
         self.projectPath = projectPath
         let explicit = try fields.optionalPath("project_file")

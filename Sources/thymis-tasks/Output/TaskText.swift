@@ -5,31 +5,10 @@ import TaskEngine
 
 /// Human-readable task lines for the terminal; everything that came from outside is sanitised.
 enum TaskText {
-    static func glyph(_ state: TaskDisplayState) -> String {
-        switch state {
-        case .pending: return "…"
-        case .running: return "▶"
-        case .completed: return "✔"
-        case .failed: return "✘"
-        case .cancelled: return "⊘"
-        }
-    }
+    static func glyph(_ state: TaskDisplayState) -> String { TaskFormat.glyph(state) }
 
-    static func duration(_ seconds: TimeInterval?) -> String {
-        guard let seconds else { return "-" }
-        let total = Int(seconds.rounded(.down))
-        if total < 60 { return String(format: "%.1fs", seconds) }
-        if total < 3600 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
-        return "\(total / 3600)h\(String(format: "%02d", (total % 3600) / 60))m"
-    }
-
-    static func time(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = Calendar.current.isDateInToday(date) ? "HH:mm:ss" : "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
-    }
+    /// "-" for a task that has not started, else the shared duration format.
+    static func duration(_ seconds: TimeInterval?) -> String { seconds.map(TaskFormat.duration) ?? "-" }
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
@@ -37,13 +16,13 @@ enum TaskText {
 
     /// One line of `list`.
     static func listLine(_ record: TaskRecord, indent: Int = 0, estimate: Estimate? = nil) -> String {
-        let id = String(record.id.uuidString.lowercased().prefix(8))
+        let id = TaskFormat.shortID(record.id)
         let state = "\(glyph(record.displayState)) \(record.displayState.rawValue)"
         let name = String(repeating: "  ", count: indent) + TerminalText.plain(record.displayName)
         var detail = record.state == .failed ? record.failureReason : record.progress
-        if let estimate { detail = "(\(estimate.description(format: duration))) " + (detail ?? "") }
+        if let estimate { detail = "(\(estimate.description(format: TaskFormat.duration))) " + (detail ?? "") }
         return [pad(id, 8), pad(state, 11), pad(name, 26), pad(TerminalText.plain(record.target ?? "-"), 20),
-                pad(time(record.submittedAt), 16), pad(duration(record.duration()), 8),
+                pad(TaskFormat.timestamp(record.submittedAt), 16), pad(duration(record.duration()), 8),
                 TerminalText.plain(detail.map { firstLine($0) } ?? "")].joined(separator: " ")
     }
 
@@ -66,7 +45,7 @@ enum TaskText {
         lines.append("started:    \(record.startedAt.map(TaskJSON.iso) ?? "-")")
         lines.append("ended:      \(record.endedAt.map(TaskJSON.iso) ?? "-")")
         lines.append("duration:   \(duration(record.duration()))")
-        if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: duration))") }
+        if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: TaskFormat.duration))") }
         if let pool = record.pool { lines.append("pool:       \(pool)") }
         if let reason = record.failureReason { lines.append("reason:     \(TerminalText.plain(reason))") }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
