@@ -96,7 +96,7 @@ public enum DashboardApp {
                 switch event {
                 case .taskChanged(let id): mailbox.post(.taskChanged(id))
                 case .outputAppended(let id): mailbox.post(.outputAppended(id))
-                case .stopped: mailbox.post(.engineStopped)
+                case .stopped: break  // the loop ends on quit or a signal, not on this
                 }
             }
         }

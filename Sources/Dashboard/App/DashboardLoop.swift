@@ -1,9 +1,11 @@
 import Foundation
 import TaskEngine
 
-/// The render thread's work: read keys, apply them to the model, carry out effects, follow
-/// the engine, and draw a frame when something changed (at most ~30 a second) or the clock's
-/// second did. All terminal calls happen here, on one thread.
+/// The render thread's work, in order: follow the engine (messages, polls), read keys and
+/// apply them to the model, hand effects to the `EffectRunner`, and at most ~30 times a second
+/// (or when the clock's second changes) settle the model with the `DetailLoader`'s facts and
+/// draw it. The loop decides only when and in which order; it reads no store and draws nothing
+/// itself. All terminal calls happen on this one thread.
 final class DashboardLoop {
     static let frameInterval = Duration.milliseconds(33)
     static let pollInterval = Duration.milliseconds(250)
@@ -13,16 +15,13 @@ final class DashboardLoop {
 
     let terminal: any Terminal
     private(set) var model: DashboardModel
-    private let store: TaskStore
     private let source: TaskListSource
+    private let loader: DetailLoader
+    private let effects: EffectRunner
     private let mailbox: Mailbox
-    private var connection: EngineConnection
     private let screen: DashboardScreen
 
-    private var detail: TaskDetail?
-    private var detailDirty = true
-    private var documentCache: (key: DocumentKey, document: any LogDocument)?
-    private var detailGeneration = 0
+    /// Something the screen shows changed since the last frame.
     private var dirty = true
     private var countsDirty = true
     private var isRunning = true
@@ -38,21 +37,13 @@ final class DashboardLoop {
     private(set) var framesDrawn = 0
     private(set) var lastFrameDuration: Duration = .zero
 
-    private struct DocumentKey: Equatable {
-        var task: UUID
-        var tab: DetailTab
-        var process: Int
-        var nixSource: NixSource
-        var generation: Int
-    }
-
     init(terminal: any Terminal, store: TaskStore, model: DashboardModel, mailbox: Mailbox, connection: EngineConnection) {
         self.terminal = terminal
-        self.store = store
         self.model = model
         self.mailbox = mailbox
-        self.connection = connection
         self.source = TaskListSource(store: store)
+        self.loader = DetailLoader(store: store)
+        self.effects = EffectRunner(terminal: terminal, source: source, mailbox: mailbox, connection: connection)
         self.screen = DashboardScreen(theme: Theme(terminal: terminal))
     }
 
@@ -96,8 +87,7 @@ final class DashboardLoop {
         if countsDirty && now - lastCounts >= Self.countsInterval { refreshCounts() }
         if let shown = statusShownAt, now - shown >= Self.statusLifetime {
             statusShownAt = nil
-            model.apply(.clearStatus)
-            dirty = true
+            apply([.clearStatus])
         }
         let second = Int(Date().timeIntervalSince1970)
         let sinceFrame = now - lastFrame
@@ -138,91 +128,33 @@ final class DashboardLoop {
             if event == .character("q") || event == .ctrl("c") { perform(model.apply(.quit)) }
             return
         }
-        // Keys typed ahead of a frame (G then d) must see the selected task's processes.
-        if detailDirty { _ = currentDocument() }
         let before = (model.selectedID, model.status)
-        let effects = model.handle(event)
-        if model.selectedID != before.0 { detailDirty = true }
+        let requested = model.handle(event)
         if model.status != before.1 { statusShownAt = model.status == nil ? nil : ContinuousClock.now }
-        perform(effects)
+        // A key typed ahead of the next frame (G then d) must see the newly selected task's processes.
+        if model.selectedID != before.0 { settleDetail() }
+        perform(requested)
     }
 
-    private func perform(_ effects: [DashboardEffect]) {
-        for effect in effects {
-            switch effect {
-            case .quit:
-                isRunning = false
-            case .cancel(let id):
-                connection.cancel(id, mailbox: mailbox)
-                setStatus("cancelling…")
-            case .retry(let id):
-                connection.retry(id, mailbox: mailbox)
-            case .submit(let json):
-                connection.submit(json, mailbox: mailbox)
-                setStatus("submitting…")
-            case .loadMoreTasks:
-                attempt { try source.loadMore() }
-                model.apply(.tasksLoaded(source.snapshot))
-            case .reloadTasks:
-                source.setFilters(state: model.stateFilter, type: model.typeFilter)
-                attempt { try source.reload() }
-                model.apply(.tasksLoaded(source.snapshot))
-                detailDirty = true
-            case .search(_, let tab, let text, let from, let direction):
-                guard let document = currentDocument(), tab == model.tab else { break }
-                let (line, searched) = document.find(text, from: from, direction: direction)
-                let message: String?
-                if let line {
-                    message = "\"\(text)\" at line \(line + 1)"
-                } else if searched < document.lineCount {
-                    message = "\"\(text)\" not in the \(searched) lines searched; n searches on"
-                } else {
-                    message = "\"\(text)\" not found"
-                }
-                model.apply(.searchFinished(tab, line: line, message: message))
-                statusShownAt = ContinuousClock.now
-            case .copy(_, _, let line):
-                guard let document = currentDocument() else { break }
-                let text: String
-                if let line {
-                    text = document.lines(line..<(line + 1)).first?.plainText ?? ""
-                } else {
-                    text = document.plainText(limitBytes: Self.clipboardLimit)
-                }
-                let clipped = text.utf8.count > Self.clipboardLimit ? String(decoding: Array(text.utf8.prefix(Self.clipboardLimit)), as: UTF8.self) : text
-                terminal.copyToClipboard(clipped)
-                setStatus("copied \(clipped.utf8.count) bytes (OSC 52: the terminal must allow clipboard writes)")
-            case .save(_, _, let path):
-                guard let document = currentDocument() else { break }
-                do {
-                    let written = try TabExport.save(document, to: path)
-                    setStatus("saved \(written) bytes to \(path)")
-                } catch {
-                    setStatus("could not save: \(error)", isError: true)
-                }
-            case .openInPager:
-                guard let document = currentDocument() else { break }
-                do {
-                    try TabExport.openInPager(document, terminal: terminal)
-                    setStatus("")
-                    model.apply(.clearStatus)
-                } catch {
-                    setStatus("could not open the pager: \(error)", isError: true)
-                }
+    private func perform(_ requested: [DashboardEffect]) {
+        guard !requested.isEmpty else { return }
+        settleDetail()
+        let outcome = effects.perform(requested, model: model, document: loader.document(for: model))
+        apply(outcome.actions)
+        if outcome.listReloaded { loader.markStale() }
+        if outcome.quit { isRunning = false }
+    }
+
+    /// Applies actions that came from outside the model (effects, the engine, the store).
+    private func apply(_ actions: [DashboardAction]) {
+        for action in actions {
+            model.apply(action)
+            switch action {
+            case .showStatus, .searchFinished: statusShownAt = ContinuousClock.now
+            default: break
             }
         }
-    }
-
-    static let clipboardLimit = 100_000
-
-    private func setStatus(_ text: String, isError: Bool = false) {
-        model.apply(.showStatus(text, isError: isError))
-        statusShownAt = ContinuousClock.now
-        dirty = true
-    }
-
-    private func attempt(_ body: () throws -> Void) {
-        do { try body() } catch { setStatus("\(error)", isError: true) }
+        if !actions.isEmpty { dirty = true }
     }
 
     // MARK: - Engine and store
@@ -231,18 +163,17 @@ final class DashboardLoop {
         var changed = Set<UUID>()
         // Output only moves a row's progress text: its state, and so the header counts, stay.
         var progressed = Set<UUID>()
+        let detail = loader.detail(for: model)
         for message in mailbox.drain() {
             switch message {
             case .taskChanged(let id):
                 changed.insert(id)
             case .outputAppended(let id):
-                if id == model.selectedID || id == detail?.record.parentID { detailDirty = true; dirty = true }
+                if id == model.selectedID || id == detail?.record.parentID { loader.markStale(); dirty = true }
                 // The list shows each running task's Nix progress, which arrives with its output.
                 progressed.insert(id)
-            case .engineStopped:
-                break
             case .status(let text, let isError):
-                setStatus(text, isError: isError)
+                apply([.showStatus(text, isError: isError)])
             case .submitted(let id):
                 changed.insert(id)
                 pendingSelection = id
@@ -250,21 +181,20 @@ final class DashboardLoop {
                 stopSignal = number
                 isRunning = false
             case .tookOverEngine(let engine):
-                connection = .inProcess(engine)
+                effects.connection = .inProcess(engine)
                 model.mode = .inProcess
-                setStatus("the engine's process exited: this dashboard runs the engine now")
+                apply([.showStatus("the engine's process exited: this dashboard runs the engine now", isError: false)])
                 countsDirty = true
             }
         }
         if !changed.isEmpty || !progressed.isEmpty {
             attempt { try source.refresh(changed.union(progressed)) }
-            model.apply(.tasksLoaded(source.snapshot))
-            dirty = true
+            apply([.tasksLoaded(source.snapshot)])
         }
         if !changed.isEmpty {
-            if let selected = model.selectedID, changed.contains(selected) { detailDirty = true }
+            if let selected = model.selectedID, changed.contains(selected) { loader.markStale() }
             if let detail, !detail.children.isEmpty, changed.contains(where: { id in detail.children.contains { $0.id == id } }) {
-                detailDirty = true
+                loader.markStale()
             }
             countsDirty = true
         }
@@ -273,7 +203,6 @@ final class DashboardLoop {
             while model.selectedID != id, let index = model.rows.firstIndex(where: { $0.id == id }), let current = model.selectedIndex {
                 model.apply(.moveSelection(index - current))
             }
-            detailDirty = true
         }
     }
 
@@ -282,12 +211,11 @@ final class DashboardLoop {
         let before = source.snapshot
         attempt { try source.poll() }
         if source.snapshot != before {
-            model.apply(.tasksLoaded(source.snapshot))
+            apply([.tasksLoaded(source.snapshot)])
             countsDirty = true
-            dirty = true
         }
-        if let detail, !detail.record.state.isFinal || detail.processes.contains(where: { $0.endedAt == nil }) {
-            detailDirty = true
+        if let detail = loader.detail(for: model), !detail.record.state.isFinal || detail.processes.contains(where: { $0.endedAt == nil }) {
+            loader.markStale()
             dirty = true
         }
     }
@@ -295,52 +223,27 @@ final class DashboardLoop {
     private func refreshCounts() {
         lastCounts = ContinuousClock.now
         countsDirty = false
-        if let counts = try? store.stateCounts() {
-            model.apply(.countsLoaded(counts))
-            dirty = true
-        }
+        if let counts = source.counts() { apply([.countsLoaded(counts)]) }
+    }
+
+    private func attempt(_ body: () throws -> Void) {
+        do { try body() } catch { apply([.showStatus("\(error)", isError: true)]) }
     }
 
     // MARK: - Frames
 
-    private func currentDocument() -> (any LogDocument)? {
-        if detailDirty {
-            detailDirty = false
-            detailGeneration += 1
-            if let id = model.selectedID {
-                detail = try? TaskDetail.load(id, store: store, previous: detail)
-            } else {
-                detail = nil
-            }
-            if let detail {
-                model.apply(.processesMeasured(derivationsPerProcess: detail.processes.indices.map {
-                    detail.nixState($0)?.derivations.count ?? 0
-                }))
-            }
-        }
-        guard let detail, detail.record.id == model.selectedID else { return nil }
-        let key = DocumentKey(task: detail.record.id, tab: model.tab, process: model.shownProcess,
-                              nixSource: model.nixSource, generation: detailGeneration)
-        if let cache = documentCache, cache.key == key { return cache.document }
-        let document: any LogDocument
-        if model.tab == .nix && model.nixSource == .summary {
-            let summary = detail.nixSummaryDocument(processIndex: model.shownProcess)
-            model.apply(.nixSectionsMeasured(summary.sections))
-            document = summary.document
-        } else {
-            document = detail.document(for: model.tab, processIndex: model.shownProcess, nixSource: model.nixSource, store: store)
-        }
-        documentCache = (key, document)
-        model.apply(.contentMeasured(model.tab, lineCount: document.lineCount))
-        return document
+    /// Gives the model what the loader read of the selected task (processes, line counts).
+    private func settleDetail() {
+        if let facts = loader.load(for: model) { model.apply(.detailLoaded(facts)) }
     }
 
+    /// Settles the model, then draws it: the frame is a function of the model and the content read.
     func render() {
         let started = ContinuousClock.now
-        let document = currentDocument()
+        settleDetail()
+        let content = loader.content(for: model)
         let now = Date()
-        screen.draw(on: terminal, model: model, detail: model.selectedID == detail?.record.id ? detail : nil,
-                    document: document, now: now)
+        screen.draw(on: terminal, model: model, content: content, now: now)
         lastDrawnSecond = Int(now.timeIntervalSince1970)
         lastFrame = ContinuousClock.now
         lastFrameDuration = lastFrame - started

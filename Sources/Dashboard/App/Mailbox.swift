@@ -8,7 +8,6 @@ final class Mailbox: Sendable {
     enum Message: Sendable {
         case taskChanged(UUID)
         case outputAppended(UUID)
-        case engineStopped
         case status(String, isError: Bool)
         /// A task was submitted or retried: select it.
         case submitted(UUID)

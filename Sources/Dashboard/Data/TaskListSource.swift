@@ -18,6 +18,11 @@ final class TaskListSource {
         self.limit = initialLimit
     }
 
+    /// How many tasks are in each state, for the header (nil when the store cannot say).
+    func counts() -> TaskCounts? {
+        try? store.stateCounts()
+    }
+
     /// Sets the store-side filters (state and type) from the model's filters.
     func setFilters(state: TaskDisplayState?, type: String?) {
         switch state {

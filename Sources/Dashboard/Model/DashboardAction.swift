@@ -37,12 +37,8 @@ enum DashboardAction: Equatable, Sendable {
     case resized(TerminalSize)
     case tasksLoaded(TaskListSnapshot)
     case countsLoaded(TaskCounts)
-    /// The document of `tab` for the selected task now has this many lines.
-    case contentMeasured(DetailTab, lineCount: Int)
-    /// The selected task's processes, with the derivations each one's Nix summary lists.
-    case processesMeasured(derivationsPerProcess: [Int])
-    /// Where each section of the Nix summary starts, for the section keys.
-    case nixSectionsMeasured([NixSection: Int])
+    /// What the detail loader read of the selected task, given before a frame is drawn.
+    case detailLoaded(DetailFacts)
     case searchFinished(DetailTab, line: Int?, message: String?)
     case showStatus(String, isError: Bool)
     case clearStatus

@@ -32,7 +32,7 @@ struct DashboardModel: Sendable {
     private(set) var listTop = 0
     private(set) var focus: Focus = .list
     private(set) var tab: DetailTab = .nix
-    private(set) var logs: [DetailTab: LogViewState]
+    private(set) var logs = TabViews()
     /// Process of the selected task the Process, Nix, stdout and stderr tabs show; nil: the last.
     private(set) var processIndex: Int?
     /// Derivations listed by each process' Nix summary (its count is the number of processes).
@@ -61,7 +61,6 @@ struct DashboardModel: Sendable {
         self.keyMap = KeyMap(readOnly: readOnly)
         self.registry = registry
         self.mode = mode
-        logs = Dictionary(uniqueKeysWithValues: DetailTab.allCases.map { ($0, LogViewState()) })
         refitViews()
     }
 
@@ -69,7 +68,7 @@ struct DashboardModel: Sendable {
 
     var selectedRow: TaskRow? { rows.first { $0.id == selectedID } }
     var selectedIndex: Int? { rows.firstIndex { $0.id == selectedID } }
-    var log: LogViewState { logs[tab]! }
+    var log: LogViewState { logs[tab] }
     var listHeight: Int { layout.listRows.count }
 
     /// The process index the tabs show (the last one unless one was picked).
@@ -399,19 +398,17 @@ struct DashboardModel: Sendable {
             rebuildRows()
         case .countsLoaded(let newCounts):
             counts = newCounts
-        case .contentMeasured(let measuredTab, let lineCount):
-            logs[measuredTab]!.lineCount = lineCount
-            if let match = logs[measuredTab]!.currentMatch, match >= lineCount { logs[measuredTab]!.currentMatch = nil }
-        case .processesMeasured(let measured):
-            derivationsPerProcess = measured
+        case .detailLoaded(let facts):
+            derivationsPerProcess = facts.derivationsPerProcess
             if let index = processIndex, index >= processCount { processIndex = nil }
             let derivations = derivationCount
             if case .buildLog(let index) = nixSource, index >= derivations { nixSource = .summary }
-        case .nixSectionsMeasured(let sections):
-            nixSections = sections
+            nixSections = facts.nixSections
+            logs[facts.tab].lineCount = facts.lineCount
+            if let match = logs[facts.tab].currentMatch, match >= facts.lineCount { logs[facts.tab].currentMatch = nil }
         case .searchFinished(let searchedTab, let line, let message):
-            logs[searchedTab]!.currentMatch = line
-            if let line { logs[searchedTab]!.reveal(line: line) }
+            logs[searchedTab].currentMatch = line
+            if let line { logs[searchedTab].reveal(line: line) }
             status = message.map { StatusMessage(text: $0, isError: line == nil) }
         case .showStatus(let text, let isError):
             status = StatusMessage(text: text, isError: isError)
@@ -465,17 +462,17 @@ struct DashboardModel: Sendable {
     /// New task, new documents: every tab starts at the end, following, keeping its wrap setting.
     private mutating func resetLogs() {
         for tab in DetailTab.allCases {
-            logs[tab] = LogViewState(wrap: logs[tab]!.wrap, viewportHeight: layout.contentRows.count)
+            logs[tab] = LogViewState(wrap: logs[tab].wrap, viewportHeight: layout.contentRows.count)
         }
     }
 
     private mutating func updateLog(_ change: (inout LogViewState) -> Void) {
-        change(&logs[tab]!)
+        change(&logs[tab])
     }
 
     private mutating func refitViews() {
         let height = max(1, layout.contentRows.count)
-        for tab in DetailTab.allCases { logs[tab]?.viewportHeight = height }
+        for tab in DetailTab.allCases { logs[tab].viewportHeight = height }
     }
 
     private mutating func keepSelectionVisible() {

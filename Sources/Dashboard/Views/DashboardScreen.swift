@@ -1,10 +1,11 @@
 import Foundation
 
-/// One frame: erase, draw every part from the model, present once.
+/// One frame: erase, draw every part from the model and the content the detail loader read,
+/// present once. Drawing reads no store and changes no model.
 struct DashboardScreen {
     let theme: Theme
 
-    func draw(on terminal: any Terminal, model: DashboardModel, detail: TaskDetail?, document: (any LogDocument)?, now: Date) {
+    func draw(on terminal: any Terminal, model: DashboardModel, content: DetailContent?, now: Date) {
         terminal.erase()
         defer { terminal.present() }
         let size = terminal.size
@@ -13,7 +14,7 @@ struct DashboardScreen {
             return
         }
         HeaderView(theme: theme).draw(on: terminal, model: model, now: now)
-        DetailView(theme: theme).draw(on: terminal, model: model, detail: detail, document: document, now: now)
+        DetailView(theme: theme).draw(on: terminal, model: model, content: content, now: now)
         TaskListView(theme: theme).draw(on: terminal, model: model, now: now)
         FooterView(theme: theme).draw(on: terminal, model: model)
         if let modal = model.modal { ModalView(theme: theme).draw(modal, on: terminal, model: model) }

@@ -6,18 +6,16 @@ import TaskEngine
 struct DetailView {
     let theme: Theme
 
-    func draw(on terminal: any Terminal, model: DashboardModel, detail: TaskDetail?, document: (any LogDocument)?, now: Date) {
+    func draw(on terminal: any Terminal, model: DashboardModel, content: DetailContent?, now: Date) {
         let layout = model.layout
         let width = terminal.size.columns
-        guard let detail else {
+        guard let content else {
             terminal.draw(" no task selected", row: layout.overviewRow, column: 0, maxColumns: width, style: theme.label)
             return
         }
-        drawOverview(detail, on: terminal, row: layout.overviewRow, width: width, now: now)
-        drawTabs(detail, model: model, on: terminal, width: width)
-        if let document {
-            LogView(theme: theme).draw(document, state: model.log, on: terminal, rows: layout.contentRows, width: width)
-        }
+        drawOverview(content.detail, on: terminal, row: layout.overviewRow, width: width, now: now)
+        drawTabs(content.detail, model: model, on: terminal, width: width)
+        LogView(theme: theme).draw(content.window, state: model.log, on: terminal, rows: layout.contentRows, width: width)
     }
 
     private func drawOverview(_ detail: TaskDetail, on terminal: any Terminal, row: Int, width: Int, now: Date) {

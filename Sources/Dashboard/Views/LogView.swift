@@ -1,24 +1,23 @@
 import Foundation
 
-/// The one text view every tab uses: draws the visible window of a document (only those lines
-/// are read), with horizontal scroll or wrapping, search matches highlighted, and the empty
-/// document's reason when there is nothing to show.
+/// The one text view every tab uses: draws the window of a document read before the frame,
+/// with horizontal scroll or wrapping, search matches highlighted, and the empty document's
+/// reason when there is nothing to show.
 struct LogView {
     let theme: Theme
 
-    func draw(_ document: any LogDocument, state: LogViewState, on terminal: any Terminal, rows: Range<Int>, width: Int) {
+    func draw(_ window: LogWindow, state: LogViewState, on terminal: any Terminal, rows: Range<Int>, width: Int) {
         guard !rows.isEmpty, width > 0 else { return }
-        guard document.lineCount > 0 else {
-            terminal.draw("  " + document.emptyReason, row: rows.lowerBound, column: 0, maxColumns: width, style: theme.label)
+        guard window.lineCount > 0 else {
+            terminal.draw("  " + window.emptyReason, row: rows.lowerBound, column: 0, maxColumns: width, style: theme.label)
             return
         }
-        let height = rows.count
         if state.wrap {
-            drawWrapped(document, state: state, on: terminal, rows: rows, width: width)
+            drawWrapped(window, state: state, on: terminal, rows: rows, width: width)
             return
         }
-        let top = state.top
-        let lines = document.lines(top..<min(document.lineCount, top + height))
+        let top = window.firstLine
+        let lines = window.lines.prefix(rows.count)
         let columns = state.horizontalOffset..<(state.horizontalOffset + width)
         for (offset, line) in lines.enumerated() {
             var runs = line.runs(columns: columns)
@@ -29,11 +28,11 @@ struct LogView {
         }
     }
 
-    private func drawWrapped(_ document: any LogDocument, state: LogViewState, on terminal: any Terminal, rows: Range<Int>, width: Int) {
+    private func drawWrapped(_ window: LogWindow, state: LogViewState, on terminal: any Terminal, rows: Range<Int>, width: Int) {
         let height = rows.count
         // Each line takes at least one row, so `height` lines always fill the view.
-        let start = state.follow ? max(0, document.lineCount - height) : state.top
-        let lines = document.lines(start..<min(document.lineCount, start + height))
+        let start = window.firstLine
+        let lines = window.lines.prefix(height)
         var screenRows: [[StyledRun]] = []
         for (offset, line) in lines.enumerated() {
             // A line longer than the whole view cannot be shown entirely anyway.

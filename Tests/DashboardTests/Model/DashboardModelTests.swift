@@ -79,17 +79,17 @@ struct DashboardModelTests {
         var model = Fixtures.model()
         _ = model.handle(key("4"))
         _ = model.handle(.key(.tab))
-        model.apply(.contentMeasured(.stdout, lineCount: 1000))
+        model.apply(.detailLoaded(DetailFacts(tab: .stdout, lineCount: 1000)))
         let height = model.log.viewportHeight
         #expect(model.log.follow)
         #expect(model.log.top == 1000 - height)
-        model.apply(.contentMeasured(.stdout, lineCount: 1010))
+        model.apply(.detailLoaded(DetailFacts(tab: .stdout, lineCount: 1010)))
         #expect(model.log.top == 1010 - height, "new output scrolls in")
 
         _ = model.handle(key("k"))
         #expect(!model.log.follow)
         #expect(model.log.top == 1010 - height - 1)
-        model.apply(.contentMeasured(.stdout, lineCount: 1100))
+        model.apply(.detailLoaded(DetailFacts(tab: .stdout, lineCount: 1100)))
         #expect(model.log.top == 1010 - height - 1, "paused: new output does not move the view")
 
         _ = model.handle(.key(.pageUp))
@@ -109,7 +109,7 @@ struct DashboardModelTests {
     func shortLog() {
         var model = Fixtures.model()
         _ = model.handle(.key(.tab))
-        model.apply(.contentMeasured(.nix, lineCount: 3))
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 3)))
         _ = model.handle(key("j"))
         #expect(model.log.top == 0)
         _ = model.handle(key("k"))
@@ -138,7 +138,7 @@ struct DashboardModelTests {
     func selectionResetsLogs() {
         var model = Fixtures.model()
         _ = model.handle(key("w"))
-        model.apply(.contentMeasured(.nix, lineCount: 500))
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 500)))
         _ = model.handle(.key(.tab))
         _ = model.handle(key("k"))
         #expect(!model.log.follow)
@@ -152,7 +152,7 @@ struct DashboardModelTests {
     func search() {
         var model = Fixtures.model()
         _ = model.handle(.key(.tab))
-        model.apply(.contentMeasured(.nix, lineCount: 500))
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 500)))
         _ = model.handle(key("/"))
         for c in "error" { _ = model.handle(key(c)) }
         guard case .prompt(let prompt)? = model.modal else { Issue.record("no prompt"); return }
@@ -307,8 +307,8 @@ struct DashboardModelTests {
     func nixSections() {
         var model = Fixtures.model()
         _ = model.handle(key("4"))
-        model.apply(.contentMeasured(.nix, lineCount: 400))
-        model.apply(.nixSectionsMeasured([.errors: 1, .warnings: 120, .notices: 200, .info: 210, .buildLog: 300]))
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 400,
+                                              nixSections: [.errors: 1, .warnings: 120, .notices: 200, .info: 210, .buildLog: 300])))
         _ = model.handle(key("W"))
         #expect(model.tab == .nix)
         #expect(model.log.top == 120)

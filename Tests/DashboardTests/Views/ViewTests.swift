@@ -92,7 +92,7 @@ struct ViewTests {
         var state = LogViewState()
         state.lineCount = lines.count
         state.viewportHeight = 6
-        LogView(theme: colorTheme).draw(TextDocument(lines), state: state, on: terminal, rows: 0..<6, width: 60)
+        LogView(theme: colorTheme).draw(LogWindow(TextDocument(lines), state: state, height: 6), state: state, on: terminal, rows: 0..<6, width: 60)
         #expect(terminal.line(0) == "copy ^[]52;c;SGVsbG8=^G done")
         #expect(terminal.cell(row: 0, column: 5) == Cell(text: "^", style: .visibleControl))
         #expect(terminal.cell(row: 0, column: 13) == Cell(text: "S", style: .visibleControl))
@@ -116,11 +116,11 @@ struct ViewTests {
         var state = LogViewState(lineCount: 2, viewportHeight: 4)
         state.follow = false
         state.horizontalOffset = 8
-        LogView(theme: colorTheme).draw(document, state: state, on: terminal, rows: 0..<4, width: 10)
+        LogView(theme: colorTheme).draw(LogWindow(document, state: state, height: 4), state: state, on: terminal, rows: 0..<4, width: 10)
         #expect(terminal.lines == ["89abcdefgh", "", "", ""])
         terminal.erase()
         state.wrap = true
-        LogView(theme: colorTheme).draw(document, state: state, on: terminal, rows: 0..<4, width: 10)
+        LogView(theme: colorTheme).draw(LogWindow(document, state: state, height: 4), state: state, on: terminal, rows: 0..<4, width: 10)
         #expect(terminal.lines == ["0123456789", "abcdefghij", "short", ""])
     }
 
@@ -131,7 +131,7 @@ struct ViewTests {
         var state = LogViewState(lineCount: 2, viewportHeight: 3)
         state.search = "error"
         state.currentMatch = 1
-        LogView(theme: colorTheme).draw(document, state: state, on: terminal, rows: 0..<3, width: 30)
+        LogView(theme: colorTheme).draw(LogWindow(document, state: state, height: 3), state: state, on: terminal, rows: 0..<3, width: 30)
         #expect(terminal.cell(row: 0, column: 3).style == colorTheme.match)
         #expect(terminal.cell(row: 0, column: 7).style == colorTheme.match)
         #expect(terminal.cell(row: 0, column: 8).style == .plain)
@@ -142,7 +142,8 @@ struct ViewTests {
     @Test("an empty tab says why it is empty")
     func emptyReason() {
         let terminal = MemoryTerminal(rows: 3, columns: 60)
-        LogView(theme: colorTheme).draw(TextDocument(emptyReason: "the task is pending: it has started no process yet"),
+        let empty = TextDocument(emptyReason: "the task is pending: it has started no process yet")
+        LogView(theme: colorTheme).draw(LogWindow(empty, state: LogViewState(), height: 3),
                                         state: LogViewState(), on: terminal, rows: 0..<3, width: 60)
         #expect(terminal.line(0) == "  the task is pending: it has started no process yet")
     }
@@ -151,7 +152,7 @@ struct ViewTests {
     func tooSmall() {
         let terminal = MemoryTerminal(rows: 9, columns: 39)
         let model = Fixtures.model(rows: 9, columns: 39)
-        DashboardScreen(theme: colorTheme).draw(on: terminal, model: model, detail: nil, document: nil, now: Fixtures.start)
+        DashboardScreen(theme: colorTheme).draw(on: terminal, model: model, content: nil, now: Fixtures.start)
         #expect(terminal.lines[0] == "terminal too small")
         #expect(terminal.lines[1] == "39x9; need 40x10")
         #expect(terminal.presentCount == 1)

@@ -1,0 +1,9 @@
+/// The scroll state of every text tab, one per `DetailTab`: a lookup that cannot miss.
+struct TabViews: Hashable, Sendable {
+    private var states = Array(repeating: LogViewState(), count: DetailTab.allCases.count)
+
+    subscript(tab: DetailTab) -> LogViewState {
+        get { states[tab.rawValue] }
+        set { states[tab.rawValue] = newValue }
+    }
+}
