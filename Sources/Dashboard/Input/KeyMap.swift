@@ -1,17 +1,56 @@
 /// The one table of keys: what each key does in which pane. The footer hints and the help
 /// screen are generated from it, so they cannot disagree with what the keys really do.
+/// Where keys go: the focused pane, or the dialog that is open.
+enum KeyContext: Hashable, Sendable, CaseIterable {
+    case list, detail
+    case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt
+}
+
+/// The one table of keys: what each key does in the panes and in every dialog. The footer
+/// hints, the dialogs' key lines and the help screen are generated from it, so they cannot
+/// disagree with what the keys really do.
 struct KeyMap: Sendable {
     /// Where a binding works.
     enum Scope: Hashable, Sendable {
         case list, detail, everywhere
+        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt
+        /// Both text inputs: the new-task form and the prompts.
+        case typing
 
-        func includes(_ focus: Focus) -> Bool {
+        func includes(_ context: KeyContext) -> Bool {
             switch self {
-            case .everywhere: true
-            case .list: focus == .list
-            case .detail: focus == .detail
+            case .everywhere: context == .list || context == .detail
+            case .typing: context == .newTaskForm || context == .prompt
+            case .list: context == .list
+            case .detail: context == .detail
+            case .help: context == .help
+            case .confirmCancel: context == .confirmCancel
+            case .confirmQuit: context == .confirmQuit
+            case .newTaskMenu: context == .newTaskMenu
+            case .newTaskForm: context == .newTaskForm
+            case .prompt: context == .prompt
             }
         }
+
+        /// The heading of this scope's keys in help.
+        var title: String {
+            switch self {
+            case .everywhere: "Everywhere"
+            case .list: "Task list"
+            case .detail: "Detail pane (text tabs)"
+            case .help: "In this help"
+            case .confirmCancel: "Cancel dialog"
+            case .confirmQuit: "Quit dialog"
+            case .newTaskMenu: "New-task menu"
+            case .newTaskForm: "New-task form"
+            case .prompt: "Search, filter and file-name prompts"
+            case .typing: "Typing (form and prompts)"
+            }
+        }
+
+        /// The order of help's sections.
+        static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmQuit,
+                                         .newTaskMenu, .newTaskForm, .prompt, .typing]
     }
 
     struct Binding: Sendable {
@@ -25,6 +64,8 @@ struct KeyMap: Sendable {
         var isTaskAction = false
         /// Short form for the footer; nil keeps it out of the footer.
         var footer: String?
+        /// Any printable character, typed into the field (the action is `.type` of it).
+        var typesCharacters = false
     }
 
     let bindings: [Binding]
@@ -34,30 +75,22 @@ struct KeyMap: Sendable {
         bindings = Self.all.filter { !readOnly || !$0.isTaskAction }
     }
 
-    /// The action for `event` in `focus`, if a key is bound to it there.
-    func action(for event: InputEvent, focus: Focus) -> DashboardAction? {
-        for binding in bindings where binding.scope.includes(focus) && binding.keys.contains(event) {
-            return binding.action
+    /// The action for `event` in `context`, if a key is bound to it there (the first binding wins).
+    func action(for event: InputEvent, in context: KeyContext) -> DashboardAction? {
+        for binding in bindings where binding.scope.includes(context) {
+            if binding.keys.contains(event) { return binding.action }
+            if binding.typesCharacters, case .character(let c) = event { return .type(c) }
         }
         return nil
     }
 
-    /// The footer hints for `focus`, in table order.
-    func footerHints(for focus: Focus) -> [(keys: String, text: String)] {
+    /// The footer hints for `context`, in table order.
+    func footerHints(for context: KeyContext) -> [(keys: String, text: String)] {
         bindings.compactMap { binding in
-            guard binding.scope.includes(focus), let text = binding.footer else { return nil }
+            guard binding.scope.includes(context), let text = binding.footer else { return nil }
             return (binding.label, text)
         }
     }
-
-    /// Keys that work inside dialogs; listed in help (handled by the model directly).
-    static let dialogKeys: [(keys: String, text: String)] = [
-        ("y/Enter", "confirm (cancel a task, quit)"),
-        ("n/Esc", "keep going: close the dialog"),
-        ("Tab/↓ ↑", "next/previous field of the new-task form"),
-        ("Enter", "submit the form, run the search, apply the filter"),
-        ("Esc", "close the dialog or prompt"),
-    ]
 
     private static func char(_ c: Character) -> InputEvent { .character(c) }
 
@@ -111,5 +144,35 @@ struct KeyMap: Sendable {
         Binding(keys: [char("Y")], label: "Y", action: .copyTab, scope: .everywhere, description: "copy the whole tab via OSC 52"),
         Binding(keys: [char("?"), .key(.function(1))], label: "?", action: .showHelp, scope: .everywhere, description: "this help", footer: "help"),
         Binding(keys: [char("q"), .ctrl("c")], label: "q/Ctrl-c", action: .quit, scope: .everywhere, description: "quit (asks when tasks run in this engine)", footer: "quit"),
+
+        Binding(keys: [char("j"), .key(.down)], label: "j/↓", action: .dialogMove(1), scope: .help, description: "scroll down a line"),
+        Binding(keys: [char("k"), .key(.up)], label: "k/↑", action: .dialogMove(-1), scope: .help, description: "scroll up a line"),
+        Binding(keys: [.key(.pageDown), .ctrl("d")], label: "PgDn/Ctrl-d", action: .dialogPage(1), scope: .help, description: "a page down"),
+        Binding(keys: [.key(.pageUp), .ctrl("u")], label: "PgUp/Ctrl-u", action: .dialogPage(-1), scope: .help, description: "a page up"),
+        Binding(keys: [.key(.escape), char("q"), char("?"), .key(.enter)], label: "Esc/q/?/Enter", action: .closeDialog, scope: .help, description: "close the help", footer: "closes"),
+        Binding(keys: [.ctrl("c")], label: "Ctrl-c", action: .quit, scope: .help, description: "quit (asks when tasks run in this engine)"),
+
+        Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmCancel, description: "cancel the task and its children", footer: "cancel it"),
+        Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmCancel, description: "keep it running", footer: "keep it running"),
+        Binding(keys: [char("y"), char("Y"), .key(.enter), .ctrl("c")], label: "y/Y/Enter/Ctrl-c", action: .confirmDialog, scope: .confirmQuit, description: "quit, cancelling the tasks this engine runs", footer: "quit"),
+        Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmQuit, description: "stay", footer: "stay"),
+
+        Binding(keys: [char("j"), .key(.down)], label: "j/↓", action: .dialogMove(1), scope: .newTaskMenu, description: "next task type"),
+        Binding(keys: [char("k"), .key(.up)], label: "k/↑", action: .dialogMove(-1), scope: .newTaskMenu, description: "previous task type"),
+        Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .newTaskMenu, description: "open the form of the task type", footer: "choose"),
+        Binding(keys: [.key(.escape), char("q")], label: "Esc/q", action: .closeDialog, scope: .newTaskMenu, description: "close the menu", footer: "close"),
+
+        Binding(keys: [.key(.tab), .key(.down)], label: "Tab/↓", action: .nextField, scope: .newTaskForm, description: "next field", footer: "next field"),
+        Binding(keys: [.key(.backTab), .key(.up)], label: "Shift-Tab/↑", action: .previousField, scope: .newTaskForm, description: "previous field"),
+        Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .newTaskForm, description: "submit the task (the registry checks it first)", footer: "submit"),
+        Binding(keys: [.key(.escape)], label: "Esc", action: .dialogBack, scope: .newTaskForm, description: "back to the task types", footer: "back"),
+        Binding(keys: [.ctrl("c")], label: "Ctrl-c", action: .closeDialog, scope: .newTaskForm, description: "close the form"),
+
+        Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .prompt, description: "run the search, apply the filter, save the file"),
+        Binding(keys: [.key(.escape), .ctrl("c")], label: "Esc/Ctrl-c", action: .closeDialog, scope: .prompt, description: "close the prompt (the list filter is cleared)"),
+
+        Binding(keys: [.key(.backspace), .key(.delete)], label: "Backspace", action: .eraseCharacter, scope: .typing, description: "delete the last character (in an empty search or filter: close it)"),
+        Binding(keys: [.ctrl("u")], label: "Ctrl-u", action: .clearText, scope: .typing, description: "clear the field or line"),
+        Binding(keys: [], label: "text", action: .type(" "), scope: .typing, description: "any other character is typed (filtering as you type)", typesCharacters: true),
     ]
 }

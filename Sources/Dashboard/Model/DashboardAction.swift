@@ -33,6 +33,22 @@ enum DashboardAction: Equatable, Sendable {
     case showHelp
     case quit
 
+    // In dialogs (what each key does there is in the key map)
+    /// Help: scroll by lines; new-task menu: move the cursor.
+    case dialogMove(Int)
+    /// Help: scroll by pages.
+    case dialogPage(Int)
+    /// Yes, choose, submit, run: what Enter does in the open dialog.
+    case confirmDialog
+    case closeDialog
+    /// The new-task form: back to the menu of task types.
+    case dialogBack
+    case nextField, previousField
+    /// A character typed into the form or the prompt.
+    case type(Character)
+    case eraseCharacter
+    case clearText
+
     // From the app
     case resized(TerminalSize)
     case tasksLoaded(TaskListSnapshot)

@@ -83,11 +83,24 @@ struct DashboardModel: Sendable {
 
     // MARK: - Keys
 
-    /// Routes a key to the open dialog, or through the key map to an action.
+    /// Where keys go now: the open dialog, else the focused pane.
+    var keyContext: KeyContext {
+        switch modal {
+        case nil: focus == .list ? .list : .detail
+        case .help: .help
+        case .confirmCancel: .confirmCancel
+        case .confirmQuit: .confirmQuit
+        case .newTaskMenu: .newTaskMenu
+        case .newTaskForm: .newTaskForm
+        case .prompt: .prompt
+        }
+    }
+
+    /// Routes a key through the key map to an action (in the open dialog, or the focused pane).
     mutating func handle(_ event: InputEvent) -> [DashboardEffect] {
         if case .mouse(let mouse) = event { return handleMouse(mouse) }
-        if let modal { return handle(event, in: modal) }
-        guard let action = keyMap.action(for: event, focus: focus) else { return [] }
+        guard let action = keyMap.action(for: event, in: keyContext) else { return [] }
+        if modal != nil { return applyInDialog(action) }
         return apply(action)
     }
 
@@ -113,71 +126,66 @@ struct DashboardModel: Sendable {
         return []
     }
 
-    private mutating func handle(_ event: InputEvent, in modal: Modal) -> [DashboardEffect] {
+    /// What a dialog action does in the dialog that is open.
+    private mutating func applyInDialog(_ action: DashboardAction) -> [DashboardEffect] {
         switch modal {
+        case nil:
+            return []
         case .help(let offset):
-            switch event {
-            case .character("j"), .key(.down): self.modal = .help(offset: offset + 1)
-            case .character("k"), .key(.up): self.modal = .help(offset: max(0, offset - 1))
-            case .key(.pageDown), .ctrl("d"): self.modal = .help(offset: offset + max(1, size.rows - 4))
-            case .key(.pageUp), .ctrl("u"): self.modal = .help(offset: max(0, offset - max(1, size.rows - 4)))
-            case .key(.escape), .character("q"), .character("?"), .key(.enter): self.modal = nil
-            case .ctrl("c"): self.modal = nil; return apply(.quit)
+            let page = max(1, size.rows - 4)
+            switch action {
+            case .dialogMove(let delta): modal = .help(offset: max(0, offset + delta))
+            case .dialogPage(let pages): modal = .help(offset: max(0, offset + pages * page))
+            case .closeDialog: modal = nil
+            case .quit: modal = nil; return apply(.quit)
             default: break
             }
         case .confirmCancel(let id, _):
-            switch event {
-            case .character("y"), .character("Y"), .key(.enter):
-                self.modal = nil
-                return [.cancel(id)]
-            case .character("n"), .character("N"), .key(.escape), .character("q"):
-                self.modal = nil
+            switch action {
+            case .confirmDialog: modal = nil; return [.cancel(id)]
+            case .closeDialog: modal = nil
             default: break
             }
         case .confirmQuit:
-            switch event {
-            case .character("y"), .character("Y"), .key(.enter), .ctrl("c"):
-                self.modal = nil
-                return [.quit]
-            case .character("n"), .character("N"), .key(.escape), .character("q"):
-                self.modal = nil
+            switch action {
+            case .confirmDialog: modal = nil; return [.quit]
+            case .closeDialog: modal = nil
             default: break
             }
         case .newTaskMenu(let selected):
             let types = registry.types
-            switch event {
-            case .character("j"), .key(.down): self.modal = .newTaskMenu(selected: min(selected + 1, types.count - 1))
-            case .character("k"), .key(.up): self.modal = .newTaskMenu(selected: max(0, selected - 1))
-            case .key(.enter):
+            switch action {
+            case .dialogMove(let delta): modal = .newTaskMenu(selected: max(0, min(selected + delta, types.count - 1)))
+            case .confirmDialog:
                 guard types.indices.contains(selected) else { break }
                 let type = types[selected]
-                self.modal = .newTaskForm(TaskForms.form(for: type, typeName: registry.typeName(of: type)))
-            case .key(.escape), .character("q"): self.modal = nil
+                modal = .newTaskForm(TaskForms.form(for: type, typeName: registry.typeName(of: type)))
+            case .closeDialog: modal = nil
             default: break
             }
         case .newTaskForm(var form):
-            return handle(event, in: &form)
+            return apply(action, in: &form)
         case .prompt(var prompt):
-            return handle(event, in: &prompt)
+            return apply(action, in: &prompt)
         }
         return []
     }
 
-    private mutating func handle(_ event: InputEvent, in form: inout NewTaskForm) -> [DashboardEffect] {
+    private mutating func apply(_ action: DashboardAction, in form: inout NewTaskForm) -> [DashboardEffect] {
         let index = form.focusedField
-        switch event {
-        case .character(let c):
+        switch action {
+        case .type(let c):
             form.fields[index].value.append(c)
             form.error = nil
-        case .key(.backspace), .key(.delete):
+        case .eraseCharacter:
             if !form.fields[index].value.isEmpty { form.fields[index].value.removeLast() }
-        case .ctrl("u"):
+        case .clearText:
             form.fields[index].value = ""
-        case .key(.tab), .key(.down):
+        case .nextField:
             form.focusedField = (index + 1) % form.fields.count
-        case .key(.backTab), .key(.up):
+        case .previousField:
             form.focusedField = (index + form.fields.count - 1) % form.fields.count
-        case .key(.enter):
+        case .confirmDialog:
             let json = form.submissionJSON
             do {
                 _ = try registry.validate(Data(json.utf8))
@@ -186,11 +194,11 @@ struct DashboardModel: Sendable {
             } catch {
                 form.error = error.description
             }
-        case .key(.escape):
+        case .dialogBack:
             let selected = registry.types.firstIndex(of: form.type) ?? 0
             modal = .newTaskMenu(selected: selected)
             return []
-        case .ctrl("c"):
+        case .closeDialog:
             modal = nil
             return []
         default:
@@ -200,24 +208,24 @@ struct DashboardModel: Sendable {
         return []
     }
 
-    private mutating func handle(_ event: InputEvent, in prompt: inout Prompt) -> [DashboardEffect] {
-        switch event {
-        case .character(let c):
+    private mutating func apply(_ action: DashboardAction, in prompt: inout Prompt) -> [DashboardEffect] {
+        switch action {
+        case .type(let c):
             prompt.text.append(c)
-        case .key(.backspace), .key(.delete):
+        case .eraseCharacter:
             if prompt.text.isEmpty && prompt.purpose != .savePath {
                 modal = nil
                 if prompt.purpose == .listFilter { setTextFilter("") }
                 return []
             }
             if !prompt.text.isEmpty { prompt.text.removeLast() }
-        case .ctrl("u"):
+        case .clearText:
             prompt.text = ""
-        case .key(.escape), .ctrl("c"):
+        case .closeDialog:
             modal = nil
             if prompt.purpose == .listFilter { setTextFilter("") }
             return []
-        case .key(.enter):
+        case .confirmDialog:
             modal = nil
             return finish(prompt)
         default:
@@ -389,6 +397,10 @@ struct DashboardModel: Sendable {
                 return []
             }
             return [.quit]
+
+        case .dialogMove, .dialogPage, .confirmDialog, .closeDialog, .dialogBack, .nextField, .previousField,
+             .type, .eraseCharacter, .clearText:
+            return applyInDialog(action)
 
         case .resized(let newSize):
             size = newSize

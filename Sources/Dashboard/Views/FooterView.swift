@@ -20,7 +20,7 @@ struct FooterView {
             return
         }
         var x = 0
-        for hint in model.keyMap.footerHints(for: model.focus) {
+        for hint in model.keyMap.footerHints(for: model.focus == .list ? .list : .detail) {
             let keyText = " " + (hint.keys.split(separator: "/").first.map(String.init) ?? hint.keys)
             let needed = TerminalText.displayWidth(of: keyText + " " + hint.text)
             guard x + needed <= width else { break }

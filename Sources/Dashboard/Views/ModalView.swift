@@ -13,7 +13,7 @@ struct ModalView {
                 [StyledRun("Cancel "), StyledRun(name, theme.key), StyledRun(" and its children?")],
                 [StyledRun("Its processes get SIGTERM, then SIGKILL.", theme.label)],
                 [],
-                [StyledRun("y", theme.key), StyledRun(" cancel it   "), StyledRun("n", theme.key), StyledRun(" keep it running")],
+                keyLine(model.keyMap, .confirmCancel, separator: "   ", textStyle: .plain),
             ], on: terminal)
         case .confirmQuit(let running):
             box(title: "Quit", lines: [
@@ -21,11 +21,10 @@ struct ModalView {
                 [StyledRun("Quitting cancels \(running == 1 ? "it" : "them") (recorded as cancelled);", theme.label)],
                 [StyledRun("pending tasks wait for the next engine.", theme.label)],
                 [],
-                [StyledRun("y", theme.key), StyledRun(" quit   "), StyledRun("n", theme.key), StyledRun(" stay")],
+                keyLine(model.keyMap, .confirmQuit, separator: "   ", textStyle: .plain),
             ], on: terminal)
         case .newTaskMenu(let selected):
-            var lines: [[StyledRun]] = [[StyledRun("Which task? ", theme.label), StyledRun("Enter", theme.key), StyledRun(" choose, ", theme.label),
-                                         StyledRun("Esc", theme.key), StyledRun(" close", theme.label)], []]
+            var lines: [[StyledRun]] = [[StyledRun("Which task? ", theme.label)] + keyLine(model.keyMap, .newTaskMenu), []]
             for (index, type) in model.registry.types.enumerated() {
                 let style = index == selected ? theme.selection : TextStyle.plain
                 lines.append([StyledRun(index == selected ? " \(theme.foldClosed) " : "   ", style),
@@ -33,8 +32,7 @@ struct ModalView {
             }
             box(title: "New task", lines: lines, on: terminal)
         case .newTaskForm(let form):
-            var lines: [[StyledRun]] = [[StyledRun("Tab", theme.key), StyledRun(" next field, ", theme.label), StyledRun("Enter", theme.key),
-                                         StyledRun(" submit, ", theme.label), StyledRun("Esc", theme.key), StyledRun(" back", theme.label)], []]
+            var lines: [[StyledRun]] = [keyLine(model.keyMap, .newTaskForm), []]
             for (index, field) in form.fields.enumerated() {
                 let focused = index == form.focusedField
                 let label = field.label + (field.isRequired ? "" : " (optional)") + ": "
@@ -55,6 +53,17 @@ struct ModalView {
         case .prompt:
             break  // typed in the footer
         }
+    }
+
+    /// The dialog's keys from the key map: "Enter choose, Esc close".
+    func keyLine(_ keyMap: KeyMap, _ context: KeyContext, separator: String = ", ", textStyle: TextStyle? = nil) -> [StyledRun] {
+        var runs: [StyledRun] = []
+        for (index, hint) in keyMap.footerHints(for: context).enumerated() {
+            if index > 0 { runs.append(StyledRun(separator, textStyle ?? theme.label)) }
+            runs.append(StyledRun(hint.keys.split(separator: "/").first.map(String.init) ?? hint.keys, theme.key))
+            runs.append(StyledRun(" " + hint.text, textStyle ?? theme.label))
+        }
+        return runs
     }
 
     /// A bordered box in the middle of the screen, as wide as its content allows.
@@ -81,24 +90,21 @@ struct ModalView {
     }
 }
 
-/// Every key, generated from the key map: by where it works, then the dialog keys.
+/// Every key, generated from the key map: by where it works, the panes first, then each dialog.
 struct HelpView {
     let theme: Theme
 
     static func lines(keyMap: KeyMap, theme: Theme) -> [[StyledRun]] {
         var lines: [[StyledRun]] = []
-        let sections: [(String, KeyMap.Scope)] = [("Everywhere", .everywhere), ("Task list", .list), ("Detail pane (text tabs)", .detail)]
-        for (title, scope) in sections {
-            lines.append([StyledRun(title, theme.paneTitle)])
-            for binding in keyMap.bindings where binding.scope == scope {
-                lines.append([StyledRun("  " + binding.label.padding(toLength: 10, withPad: " ", startingAt: 0), theme.key),
+        for scope in KeyMap.Scope.helpOrder {
+            let bindings = keyMap.bindings.filter { $0.scope == scope }
+            guard !bindings.isEmpty else { continue }
+            if !lines.isEmpty { lines.append([]) }
+            lines.append([StyledRun(scope.title, theme.paneTitle)])
+            for binding in bindings {
+                lines.append([StyledRun("  " + binding.label.padding(toLength: max(10, binding.label.count + 1), withPad: " ", startingAt: 0), theme.key),
                               StyledRun(binding.description)])
             }
-            lines.append([])
-        }
-        lines.append([StyledRun("In dialogs", theme.paneTitle)])
-        for (keys, text) in KeyMap.dialogKeys {
-            lines.append([StyledRun("  " + keys.padding(toLength: 10, withPad: " ", startingAt: 0), theme.key), StyledRun(text)])
         }
         return lines
     }
@@ -109,6 +115,7 @@ struct HelpView {
         let start = min(offset, max(0, all.count - visible))
         var shown = Array(all[start..<min(all.count, start + visible)])
         if start + visible < all.count { shown[shown.count - 1] = [StyledRun("  \(theme.ellipsis) j/↓ for more", theme.label)] }
-        ModalView(theme: theme).box(title: "Keys (Esc closes)", lines: shown, on: terminal)
+        let close = keyMap.footerHints(for: .help).first.map { " (\($0.keys.split(separator: "/").first ?? "") \($0.text))" } ?? ""
+        ModalView(theme: theme).box(title: "Keys" + close, lines: shown, on: terminal)
     }
 }
