@@ -2,20 +2,10 @@ import Foundation
 
 /// Build Project: evaluates which NixOS configurations the project has, then builds all their
 /// `config.system.build.toplevel` (or the project file's `build.attribute`) in one `nix build`.
-public struct BuildProjectKind: TaskKind {
+public struct BuildProjectKind: ProjectTaskKind {
     public static let type = "build_project_task"
     public static let typeName = "Build Project"
-    public static var secretFields: Set<String> { ProjectContext.secretFields }
-
     let context: ProjectContext
-    var projectPath: String { context.projectPath }
-
-    public init(fields: SubmissionFields) throws(SubmissionError) {
-        context = try .projectOnly(fields)
-    }
-
-    public var target: String? { context.target }
-    public var pool: Pool? { .nix }
 
     public func run(_ run: TaskRun) async throws {
         run.setProgress("evaluating configurations")

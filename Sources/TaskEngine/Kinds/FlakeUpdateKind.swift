@@ -1,20 +1,10 @@
 import Foundation
 
 /// Update Nix Flake: `nix flake update` in the project, reporting which inputs changed.
-public struct FlakeUpdateKind: TaskKind {
+public struct FlakeUpdateKind: ProjectTaskKind {
     public static let type = "project_flake_update_task"
     public static let typeName = "Update Nix Flake"
-    public static var secretFields: Set<String> { ProjectContext.secretFields }
-
     let context: ProjectContext
-    var projectPath: String { context.projectPath }
-
-    public init(fields: SubmissionFields) throws(SubmissionError) {
-        context = try .projectOnly(fields)
-    }
-
-    public var target: String? { context.target }
-    public var pool: Pool? { .nix }
 
     public func run(_ run: TaskRun) async throws {
         let lockPath = projectPath + "/flake.lock"
