@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 
 /// The `thymis-tasks` command: the task system of a Thymis controller, for the terminal.
@@ -29,7 +30,7 @@ struct ThymisTasks: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as CLIError {
-            FileHandle.standardError.write(Data("thymis-tasks: \(error.message)\n".utf8))
+            FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(error.message))\n".utf8))
             Foundation.exit(error.code)
         } catch {
             let code = exitCode(for: error)
@@ -38,8 +39,14 @@ struct ThymisTasks: AsyncParsableCommand {
                 Foundation.exit(0)
             }
             if error is ExitCode || error is CleanExit { exit(withError: error) }
-            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("thymis-tasks: \(message) (see --help)\n".utf8))
+            // The parser's message spans lines (error, usage, help) and may echo an argument that
+            // itself holds a newline: show those arguments visibly first, then keep the first line.
+            var text = message(for: error)
+            for argument in CommandLine.arguments.dropFirst() where TerminalText.errorLine(argument) != argument {
+                text = text.replacingOccurrences(of: argument, with: TerminalText.errorLine(argument))
+            }
+            let line = text.split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(line)) (see --help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
     }

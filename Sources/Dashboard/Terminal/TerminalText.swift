@@ -63,6 +63,18 @@ public enum TerminalText {
         return "<U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ">"
     }
 
+    /// `text` with every control character, escape, C1 code point and bidi or line separator in
+    /// its visible form (`^[`, `^J`, `<U+202E>`), SGR included: for one-line messages that echo
+    /// a value, where nothing may be hidden and a newline must not start a second line.
+    public static func visibleText(_ text: String) -> String {
+        var result = ""
+        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            if let form = visibleForm(of: scalar) { result += form } else { result.unicodeScalars.append(scalar) }
+        }
+        return result
+    }
+
     /// Child output turned into plain text for a human reading the CLI: the same visible forms
     /// as `StyledText.parse`, with SGR colour sequences removed and no styling.
     public static func sanitizedPlainText(_ bytes: some Collection<UInt8>) -> String {

@@ -70,7 +70,7 @@ struct Submitter {
             let engine = try session.makeEngine()
             try await engine.start()
             localEngine = (engine, lock)
-            FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(global.directory.path); running tasks in this process until the queue is empty\n".utf8))
+            FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(TerminalText.errorLine(global.directory.path)); running tasks in this process until the queue is empty\n".utf8))
             do { return try await engine.submit(submission).id.uuidString } catch { throw CLIError(error) }
         }
         guard let id = UUID(uuidString: idText), let record = try store.task(id) else {
