@@ -33,16 +33,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses bytes, naming the problem in words when they are not JSON.
+    /// Parses bytes, naming the problem in words when they are not JSON (a key given twice in one
+    /// object, a number too large for a double, a lone surrogate are refused too).
     public static func parse(_ data: Data) throws(SubmissionError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw .malformedJSON(detail ?? context.debugDescription)
-        } catch {
-            throw .malformedJSON("\(error)")
-        }
+        try JSONParser.parse([UInt8](data))
     }
 
     /// Sorted keys, no escaped slashes: the same submission always gives the same text.
@@ -51,7 +45,29 @@ public enum JSONValue: Sendable, Equatable, Codable {
         encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain JSON values cannot fail.
         let data = (try? encoder.encode(self)) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return Self.escapingInvisibles(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Encoded JSON with the code points a terminal acts on or that hide text written as `\uXXXX`:
+    /// DEL, C1 controls (U+0080-U+009F, `\u009b` is an 8-bit CSI), bidi controls and marks, line and
+    /// paragraph separators, the BOM. JSONEncoder escapes only C0 controls; outside strings JSON has
+    /// none of these, so replacing them anywhere in the text keeps it the same JSON.
+    public static func escapingInvisibles(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: needsEscape) else { return json }
+        var result = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            guard needsEscape(scalar) else { result.append(scalar); continue }
+            let hex = String(scalar.value, radix: 16)
+            result.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+        }
+        return String(result)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x7F, 0x80...0x9F, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: return true
+        default: return false
+        }
     }
 
     /// A word for error messages: "a string", "a number", ...

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import NixLog
+import TaskEngine
 
 struct NixLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,7 @@ struct NixLogCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(JSONValue.escapingInvisibles(String(decoding: try encoder.encode(report), as: UTF8.self)))
         } else {
             print(report.text, terminator: "")
         }
