@@ -25,6 +25,14 @@ let badSubmissions: [(name: String, json: String, says: String)] = {
         ("port as a string", #"{"type": "ssh_command_task", "target_host": "h", "target_port": "22", "command": "id", "ssh_key_path": "/etc/hostname", "ssh_known_hosts_path": "/etc/hostname"}"#, "must be an integer"),
         ("missing key file", #"{"type": "ssh_command_task", "target_host": "h", "command": "id", "ssh_key_path": "/nonexistent/key", "ssh_known_hosts_path": "/etc/hostname"}"#, "does not exist"),
         ("unknown field", #"{"type": "build_project_task", "project_path": "/tmp", "projectpath": "/tmp"}"#, "unknown field \"projectpath\""),
+        ("a key given twice", #"{"type": "build_project_task", "project_path": "/tmp", "project_path": "/etc"}"#,
+         "gives the key \"project_path\" twice in one object"),
+        ("a key given twice in a nested object", #"{"type": "build_project_task", "project_path": "/tmp", "access_tokens": {"a": "x", "a": "y"}}"#,
+         "gives the key \"a\" twice"),
+        ("a number too large for a double", #"{"type": "build_project_task", "project_path": 1e400}"#, "the number 1e400 is too large"),
+        ("a lone surrogate", #"{"type": "build_project_task", "project_path": "\ud800"}"#, "lone UTF-16 surrogate"),
+        ("nesting 10,000 deep", String(repeating: "[", count: 10_000), "nested deeper than 256 levels"),
+        ("trailing text", #"{"type": "build_project_task"} x"#, "unexpected text after the JSON value"),
     ]
 }()
 

@@ -1,6 +1,8 @@
 /// Why a submission was refused. Every case names what was wrong and, where it helps, what to do.
 public enum SubmissionError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedJSON(String)
+    /// A key given twice in one object (at a 1-based byte offset): which one counts is reader-dependent.
+    case duplicateKey(String, byte: Int)
     case notAnObject
     case unknownType(String, known: [String])
     case missingField(type: String, field: String)
@@ -13,6 +15,8 @@ public enum SubmissionError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .malformedJSON(let detail):
             return "the submission is not valid JSON (\(detail)); give one JSON object with a \"type\" field"
+        case .duplicateKey(let key, let byte):
+            return "the submission gives the key \"\(Self.shown(key))\" twice in one object (at byte \(byte)); give each field once"
         case .notAnObject:
             return "the submission must be a JSON object with a \"type\" field"
         case .unknownType(let type, let known):
@@ -29,5 +33,10 @@ public enum SubmissionError: Error, Equatable, Sendable, CustomStringConvertible
         case .projectWithoutFlake(let path):
             return "project path \(path) has no flake.nix; point project_path at the directory holding the project's flake.nix"
         }
+    }
+
+    /// A key as echoed in a message: at most 200 characters.
+    private static func shown(_ key: String) -> String {
+        key.count > 200 ? String(key.prefix(200)) + "..." : key
     }
 }
