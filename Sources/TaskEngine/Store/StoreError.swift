@@ -4,6 +4,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case cannotOpen(path: String, reason: String)
     case writeFailed(path: String, reason: String)
     case notFound(String)
+    /// A reader found no database in the state directory (a mistyped `--state-dir`, or nothing submitted yet).
+    case noStore(directory: String)
     case ambiguous(prefix: String, matches: [String])
 
     public var description: String {
@@ -14,6 +16,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "cannot open the task database \(path): \(reason)"
         case .writeFailed(let path, let reason):
             return "cannot write to the task database \(path): \(reason); check free space and permissions"
+        case .noStore(let directory):
+            return "there is no task store in \(directory) (no tasks.sqlite): nothing was submitted with this state directory; check --state-dir or THYMIS_TASKS_STATE_DIR (the first submit creates the store)"
         case .notFound(let id):
             return "no task matches \"\(id)\"; `thymis-tasks list` shows the task ids"
         case .ambiguous(let prefix, let matches):

@@ -11,11 +11,17 @@ public final class TaskStore: Sendable {
 
     /// Opens (creating if needed, mode 0600) and migrates the database of a state directory.
     /// `readOnly` (list, show, logs) opens an existing, up-to-date database without taking SQLite's
-    /// write lock at all, so readers work while another process holds it.
+    /// write lock at all, so readers work while another process holds it; it never creates a
+    /// directory or a database (`StoreError.noStore`): a mistyped `--state-dir` must not leave one behind.
     public convenience init(directory: StateDirectory, readOnly: Bool = false) throws {
-        if readOnly, let store = try? TaskStore(readingExisting: directory.databasePath) {
-            self.init(path: directory.databasePath, database: store.database)
-            return
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: directory.databasePath) else {
+                throw StoreError.noStore(directory: directory.path)
+            }
+            if let store = try? TaskStore(readingExisting: directory.databasePath) {
+                self.init(path: directory.databasePath, database: store.database)
+                return
+            }
         }
         try directory.create()
         try self.init(path: directory.databasePath)

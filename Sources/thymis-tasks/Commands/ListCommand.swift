@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import TaskEngine
 
@@ -31,7 +32,13 @@ struct ListCommand: ParsableCommand {
             throw CLIError("--type \(type) is not a task type; use one of \(TaskKindRegistry.standard.types.joined(separator: ", "))",
                            code: ExitCodes.usage)
         }
-        let store = try global.openStore(readOnly: true)
+        guard let store = try global.openExistingStore() else {
+            // No tasks, and maybe a mistyped directory: say so on stderr, keep stdout parseable.
+            if json { print("[]") }
+            let message = "no tasks: \(StoreError.noStore(directory: global.directory.path))"
+            FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(message))\n".utf8))
+            return
+        }
         let filtered = states != nil || type != nil
         var records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), limit: limit)
         if let onlyCancelled { records = records.filter { $0.cancelled == onlyCancelled } }

@@ -37,7 +37,7 @@ struct CLIError: Error {
         case let error as SubmissionError: self.init(error.description, code: ExitCodes.badInput)
         case let error as StoreError:
             switch error {
-            case .notFound, .ambiguous: self.init(error.description, code: ExitCodes.notFound)
+            case .notFound, .ambiguous, .noStore: self.init(error.description, code: ExitCodes.notFound)
             default: self.init(error.description, code: ExitCodes.store)
             }
         case let error as ConfigurationError: self.init(error.description, code: ExitCodes.badInput)

@@ -21,6 +21,17 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// The store for `list`: nil when the state directory has none (nothing is created).
+    func openExistingStore() throws -> TaskStore? {
+        do {
+            return try TaskStore(directory: directory, readOnly: true)
+        } catch StoreError.noStore {
+            return nil
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
     /// Engine settings from the environment (`THYMIS_TASKS_POOLS`, `THYMIS_TASKS_NIX_CONFIG`).
     func engineConfiguration() throws -> EngineConfiguration {
         do {
