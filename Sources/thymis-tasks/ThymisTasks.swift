@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import TaskEngine
 
 /// The `thymis-tasks` command: the task system of a Thymis controller, for the terminal.
 @main
@@ -30,8 +31,9 @@ struct ThymisTasks: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as CLIError {
-            FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(error.message))\n".utf8))
-            Foundation.exit(error.code)
+            fail(error)
+        } catch let error where error is StoreError || error is SubmissionError || error is ConfigurationError {
+            fail(CLIError(error))
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -39,6 +41,8 @@ struct ThymisTasks: AsyncParsableCommand {
                 Foundation.exit(0)
             }
             if error is ExitCode || error is CleanExit { exit(withError: error) }
+            // Not the parser's (those exit 64): an error from Foundation or the system, as a sentence.
+            if code == .failure { fail(CLIError(error)) }
             // The parser's message spans lines (error, usage, help) and may echo an argument that
             // itself holds a newline: show those arguments visibly first, then keep the first line.
             var text = message(for: error)
@@ -49,5 +53,10 @@ struct ThymisTasks: AsyncParsableCommand {
             FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(line)) (see --help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
+    }
+
+    private static func fail(_ error: CLIError) -> Never {
+        FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(error.message))\n".utf8))
+        Foundation.exit(error.code)
     }
 }

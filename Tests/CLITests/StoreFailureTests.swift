@@ -145,3 +145,55 @@ struct StoreFailureTests {
         #expect(next.status == 0, "\(next.stderr)")
     }
 }
+
+@Suite("store errors are plain sentences with the documented exit code 4", .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: CLIRunner.executable)))
+struct StoreExitCodeTests {
+    let cli: CLIRunner
+    init() throws { cli = try CLIRunner() }
+
+    @Test("a state directory under a file: the level that failed in words, not NSCocoaErrorDomain error 512")
+    func underAFile() async throws {
+        defer { cli.cleanUp() }
+        let project = try cli.makeProject("p", configurations: ["c": "mkdir -p $out"])
+        let result = try await cli.run(["submit", "build-project", "--project", project, "--state-dir", "/dev/null/x"])
+        #expect(result.status == 4)
+        #expect(result.stderr == "thymis-tasks: cannot create the state directory /dev/null/x: /dev/null is not a directory; choose another with --state-dir or THYMIS_TASKS_STATE_DIR\n")
+    }
+
+    @Test("a read-only (immutable) database file: exit 4, one sentence", .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr")))
+    func immutableDatabase() async throws {
+        defer { cli.cleanUp() }
+        let project = try cli.makeProject("p", configurations: ["c": "mkdir -p $out"])
+        let first = try await cli.run(["submit", "build-project", "--project", project, "--wait"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let database = cli.stateDirectory + "/tasks.sqlite"
+        guard runQuietly("/usr/bin/chattr", ["+i", database]) == 0 else { return }  // file system without attributes
+        defer { _ = runQuietly("/usr/bin/chattr", ["-i", database]) }
+        let result = try await cli.run(["submit", "build-project", "--project", project])
+        #expect(result.status == 4, "\(result.stderr)")
+        #expect(result.stderr.contains("permission denied or read-only"), "\(result.stderr)")
+        #expect(!result.stderr.contains("(see --help)"), "not shown as a usage problem")
+    }
+
+    @Test("a full disk while an engine runs: submit exits 4 naming the full disk, not 5", .enabled(if: getuid() == 0))
+    func fullDiskWithEngine() async throws {
+        defer { cli.cleanUp() }
+        let mountPoint = cli.scratch + "/small"
+        guard mountTmpfs(at: mountPoint, size: "8m") else { return }
+        defer { unmount(mountPoint) }
+        let state = mountPoint + "/state"
+        let project = try cli.makeProject("p", configurations: ["c": "mkdir -p $out"])
+        #expect(try await cli.run(["submit", "build-project", "--project", project, "--wait", "--state-dir", state]).status == 0)
+        let serve = try cli.start(["serve", "--state-dir", state])
+        defer { kill(serve.pid, SIGTERM); _ = try? FileManager.default.removeItem(atPath: mountPoint + "/fill") }
+        #expect(await waitUntil(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: state + "/engine.lock")
+            && ((try? String(contentsOfFile: state + "/thymis-tasks.log", encoding: .utf8)) ?? "").contains("serving") })
+        _ = runQuietly("/bin/dd", ["if=/dev/zero", "of=" + mountPoint + "/fill", "bs=64k"])
+        let result = try await cli.run(["submit", "build-project", "--project", project, "--state-dir", state])
+        #expect(result.status == 4, "\(result.stderr)")
+        #expect(result.stderr.contains("the disk is full"), "\(result.stderr)")
+        kill(serve.pid, SIGTERM)
+        _ = try? await cli.wait(serve)
+    }
+}

@@ -27,11 +27,24 @@ public struct StateDirectory: Sendable {
             if access(path, W_OK | X_OK) != 0 { throw .cannotCreateDirectory(path: path, reason: "it is not writable") }
             return
         }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .cannotCreateDirectory(path: path, reason: (error as NSError).localizedDescription)
+        // mkdir one level at a time, so the reason names the level that failed in words
+        // ("/dev/null is not a directory"), not Foundation's "NSCocoaErrorDomain error 512".
+        var current = ""
+        for component in path.split(separator: "/") {
+            let parent = current.isEmpty ? "/" : current
+            current += "/" + component
+            if mkdir(current, 0o700) == 0 || errno == EEXIST {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory), isDirectory.boolValue { continue }
+                throw .cannotCreateDirectory(path: path, reason: "\(current) is not a directory")
+            }
+            switch errno {
+            case ENOTDIR: throw .cannotCreateDirectory(path: path, reason: "\(parent) is not a directory")
+            case EACCES, EPERM: throw .cannotCreateDirectory(path: path, reason: "permission denied in \(parent)")
+            case EROFS: throw .cannotCreateDirectory(path: path, reason: "\(parent) is on a read-only file system")
+            case ENOSPC, EDQUOT: throw .cannotCreateDirectory(path: path, reason: "the disk is full")
+            default: throw .cannotCreateDirectory(path: path, reason: String(cString: strerror(errno)))
+            }
         }
     }
 

@@ -41,7 +41,22 @@ struct CLIError: Error {
             default: self.init(error.description, code: ExitCodes.store)
             }
         case let error as ConfigurationError: self.init(error.description, code: ExitCodes.badInput)
-        default: self.init("\(error)", code: ExitCodes.store)
+        default: self.init(Self.sentence(for: error), code: ExitCodes.store)
         }
+    }
+
+    /// A Foundation or system error in words: the POSIX reason under a Cocoa error ("Not a
+    /// directory"), never "NSCocoaErrorDomain error 512".
+    static func sentence(for error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        if nsError.domain == NSCocoaErrorDomain {
+            let path = (nsError.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""
+            return "a file operation failed\(path)"
+        }
+        return "\(error)"
     }
 }

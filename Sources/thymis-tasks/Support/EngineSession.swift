@@ -40,15 +40,21 @@ struct EngineSession {
     }
 
     private func send(_ client: EngineClient, _ kind: EngineRequest.Kind, _ payload: String) async throws -> (Int64, EngineClient.Answer) {
-        do { return try await client.send(kind, payload: payload) } catch { throw CLIError("\(error)", code: ExitCodes.engine) }
+        do { return try await client.send(kind, payload: payload) } catch { throw Self.cliError(error) }
     }
 
     private func wait(_ client: EngineClient, _ id: Int64) async throws -> EngineClient.Answer {
-        do { return try await client.wait(for: id) } catch { throw CLIError("\(error)", code: ExitCodes.engine) }
+        do { return try await client.wait(for: id) } catch { throw Self.cliError(error) }
+    }
+
+    /// A store that cannot be written (full disk, read-only file) is exit 4, not "the engine did not answer".
+    private static func cliError(_ error: Error) -> CLIError {
+        error is StoreError ? CLIError(error) : CLIError("\(error)", code: ExitCodes.engine)
     }
 
     static func code(forEngineError text: String) -> Int32 {
         if text.hasPrefix("no task matches") || text.contains("\" matches ") { return ExitCodes.notFound }
+        if text.hasPrefix("cannot write to the task database") || text.hasPrefix("cannot open the task database") { return ExitCodes.store }
         return ExitCodes.badInput
     }
 
