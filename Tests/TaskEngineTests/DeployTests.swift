@@ -44,7 +44,8 @@ struct DeployTests {
         let steps = try environment.store.processes(of: child.id)
         #expect(steps.map { $0.arguments.first ?? "" } == ["build", "copy", "-o", "-o"])
         let revision = try project.head
-        #expect(steps[0].arguments.contains("git+file://\(project.path)?rev=\(revision)#nixosConfigurations.kiosk.config.system.build.toplevel"))
+        #expect(steps[0].arguments.contains("git+file:.?rev=\(revision)#nixosConfigurations.kiosk.config.system.build.toplevel"))
+        #expect(steps[0].workingDirectory == project.path)
         #expect(steps[1].arguments.contains("ssh-ng://root@127.0.0.1"))
         let sshOpts = try #require(steps[1].environment["NIX_SSHOPTS"])
         for option in ["BatchMode=yes", "StrictHostKeyChecking=yes", "-p \(server.port)", "-i \(server.clientKey)"] {

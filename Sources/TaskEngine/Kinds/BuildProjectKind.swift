@@ -10,7 +10,7 @@ public struct BuildProjectKind: ProjectTaskKind {
     public func run(_ run: TaskRun) async throws {
         run.setProgress("evaluating configurations")
         let evaluation = try await run.runRequiringSuccess(context.nixSpec(
-            ["eval"], ["--json", "\(projectPath)#nixosConfigurations", "--apply", "builtins.attrNames"],
+            ["eval"], ["--json", "\(context.flakeReference(commit: nil))#nixosConfigurations", "--apply", "builtins.attrNames"],
             in: run, workingDirectory: projectPath, stepName: "evaluate configurations", stdoutCaptureLimit: 1 << 20))
         let names = try Self.configurationNames(evaluation.capturedStdout)
         guard !names.isEmpty else {

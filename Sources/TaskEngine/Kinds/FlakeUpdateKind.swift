@@ -12,7 +12,7 @@ public struct FlakeUpdateKind: ProjectTaskKind {
         run.setProgress("updating inputs")
         // Nix 2.19 turned the argument of `nix flake update` into input names; the flake moved to --flake.
         let version = await NixVersion.installed(environment: run.baseEnvironment)
-        let flake = version.flakeUpdateTakesFlakeOption ? ["--flake", projectPath] : [projectPath]
+        let flake = version.flakeUpdateTakesFlakeOption ? ["--flake", ProjectPath.flakeReference] : [ProjectPath.flakeReference]
         // Access tokens reach nix through NIX_CONFIG in its environment (redacted in the record), never argv.
         try await run.runRequiringSuccess(context.nixSpec(
             ["flake", "update"], flake, in: run, workingDirectory: projectPath, stepName: "update flake"))

@@ -50,9 +50,13 @@ struct ProjectContext: Sendable {
     }
 
     /// The flake reference to build from: the committed revision when given, else the working tree.
+    /// Relative to the project directory, which every nix process of a project runs in: Nix 2.8
+    /// reads an absolute path as a URL (`/x/real?dir=sub` builds `/x/real/sub`; `#`, `%`, a space,
+    /// a TAB or non-ASCII fail "is not a valid URL") and does not percent-decode `path:`/`git+file:`
+    /// paths, so `.` is the only spelling under which what was checked is what is built.
     func flakeReference(commit: String?) -> String {
-        guard let commit else { return projectPath }
-        return "git+file://\(projectPath)?rev=\(commit)"
+        guard let commit else { return ProjectPath.flakeReference }
+        return "git+file:\(ProjectPath.flakeReference)?rev=\(commit)"
     }
 
     /// `<flake>#nixosConfigurations."NAME".ATTRIBUTE`

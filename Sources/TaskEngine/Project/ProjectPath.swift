@@ -14,6 +14,10 @@ enum ProjectPath {
         return path
     }
 
+    /// How nix is given the project's flake: the working directory of the nix process, which is
+    /// always the project directory (see `ProjectContext.flakeReference`).
+    static let flakeReference = "."
+
     /// The last path component, for lists ("Build Project  my-fleet").
     static func shortName(_ path: String) -> String {
         URL(fileURLWithPath: path).lastPathComponent
