@@ -197,3 +197,41 @@ struct StoreExitCodeTests {
         _ = try? await cli.wait(serve)
     }
 }
+
+@Suite("a full disk when a task ends: it ends failed with disk full once the end can be written", .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: CLIRunner.executable) && getuid() == 0))
+struct FullDiskEndTests {
+    let cli: CLIRunner
+    init() throws { cli = try CLIRunner() }
+
+    @Test("the end is retried until space is freed; submit --wait is told; the task is never left running")
+    func endRetried() async throws {
+        defer { cli.cleanUp() }
+        let mountPoint = cli.scratch + "/small"
+        guard mountTmpfs(at: mountPoint, size: "8m") else { return }
+        defer { unmount(mountPoint) }
+        let state = mountPoint + "/state"
+        let quick = try cli.makeProject("quick", configurations: ["q": "mkdir -p $out"])
+        #expect(try await cli.run(["submit", "build-project", "--project", quick, "--wait", "--state-dir", state]).status == 0)
+        let serve = try cli.start(["serve", "--state-dir", state])
+        defer { kill(serve.pid, SIGTERM) }
+        let log = state + "/thymis-tasks.log"
+        #expect(await waitUntil(timeout: .seconds(20)) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("serving") })
+        let noisy = try cli.makeProject("noisy", configurations: ["n": "head -c 20000000 /dev/urandom | base64 -w 100; mkdir -p $out"])
+        let waiting = try cli.start(["submit", "build-project", "--project", noisy, "--wait", "--state-dir", state])
+        let endFailed = await waitUntil(timeout: .seconds(90)) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("could not record the end of a task")
+        }
+        #expect(endFailed, "the disk filled before the end was written")
+        #expect(runQuietly("/bin/mount", ["-o", "remount,size=256m", mountPoint]) == 0)
+        let result = try await cli.wait(waiting, timeout: .seconds(60))
+        #expect(result.status == 1, "\(result.stderr)")
+        let tasks = try await cli.run(["list", "--json", "--state-dir", state])
+        let records = (try JSONSerialization.jsonObject(with: Data(tasks.stdout.utf8)) as? [[String: Any]]) ?? []
+        let record = records.first { ($0["submission"] as? [String: Any])?["project_path"] as? String == noisy } ?? [:]
+        #expect(record["state"] as? String == "failed")
+        #expect((record["failure_reason"] as? String ?? "").contains("disk full"), "\(record["failure_reason"] ?? "-")")
+        kill(serve.pid, SIGTERM)
+        _ = try? await cli.wait(serve)
+    }
+}

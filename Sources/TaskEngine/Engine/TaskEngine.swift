@@ -269,7 +269,10 @@ public actor TaskEngine {
             try store.markEnded(id, state: state, reason: reason, cancelled: cancelled, at: Date())
         } catch {
             lastStoreError = error
-            logger.error("could not record the end of a task", metadata: ["task": "\(id)", "error": "\(error)"])
+            logger.error("could not record the end of a task; retrying until it can be", metadata: ["task": "\(id)", "error": "\(error)"])
+            let outcome = state == .completed ? "completed" : (reason ?? "failed")
+            retryEnd(id, reason: "\(Self.storeFault(error)) when the task ended, so some output may be missing; its own result: \(outcome)",
+                     cancelled: cancelled, at: Date())
         }
         logger.info("ended", metadata: ["task": "\(id)", "state": "\(state.rawValue)", "reason": "\(reason ?? "")"])
         publish(.taskChanged(id))
@@ -283,6 +286,34 @@ public actor TaskEngine {
             }
         }
         resumeIdleWaiters(force: false)
+    }
+
+    /// Writes a task's end once the store takes writes again (a full disk freed): failed, with why,
+    /// so it is never left `running` and waiters in other processes (`submit --wait`) see it end.
+    private func retryEnd(_ id: UUID, reason: String, cancelled: Bool, at date: Date) {
+        let store = store, logger = logger
+        Task.detached {
+            var delay = Duration.milliseconds(500)
+            while true {
+                try? await Task.sleep(for: delay)
+                do {
+                    _ = try store.markEnded(id, state: .failed, reason: reason, cancelled: cancelled, at: date)
+                    logger.info("recorded the end of a task after a store fault", metadata: ["task": "\(id)"])
+                    await self.publishRecordedEnd(id)
+                    return
+                } catch {
+                    delay = min(delay * 2, .seconds(10))
+                }
+            }
+        }
+    }
+
+    private func publishRecordedEnd(_ id: UUID) { publish(.taskChanged(id)) }
+
+    /// "the disk was full" for SQLITE_FULL, else the store's own words.
+    static func storeFault(_ error: Error) -> String {
+        let text = "\(error)"
+        return text.contains("the disk is full") ? "disk full: the store could not be written" : "the store could not be written (\(text))"
     }
 
     private func resumeIdleWaiters(force: Bool) {
