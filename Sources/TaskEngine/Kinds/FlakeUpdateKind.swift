@@ -10,14 +10,20 @@ public struct FlakeUpdateKind: ProjectTaskKind {
         let lockPath = projectPath + "/flake.lock"
         let before = FlakeLock.inputs(atPath: lockPath)
         run.setProgress("updating inputs")
+        try await run.runRequiringSuccess(Self.updateSpec(context, in: run, stepName: "update flake"))
+        let after = FlakeLock.inputs(atPath: lockPath)
+        run.setProgress(FlakeLock.describeChanges(before: before, after: after))
+    }
+}
+
+extension FlakeUpdateKind {
+    /// `nix flake update` of the project (also Auto-update's `update` step).
+    static func updateSpec(_ context: ProjectContext, in run: TaskRun, stepName: String) async -> ProcessSpec {
         // Nix 2.19 turned the argument of `nix flake update` into input names; the flake moved to --flake.
         let version = await NixVersion.installed(environment: run.baseEnvironment)
         let flake = version.flakeUpdateTakesFlakeOption ? ["--flake", ProjectPath.flakeReference] : [ProjectPath.flakeReference]
         // Access tokens reach nix through NIX_CONFIG in its environment (redacted in the record), never argv.
-        try await run.runRequiringSuccess(context.nixSpec(
-            ["flake", "update"], flake, in: run, workingDirectory: projectPath, stepName: "update flake"))
-        let after = FlakeLock.inputs(atPath: lockPath)
-        run.setProgress(FlakeLock.describeChanges(before: before, after: after))
+        return context.nixSpec(["flake", "update"], flake, in: run, workingDirectory: context.projectPath, stepName: stepName)
     }
 }
 
@@ -38,15 +44,7 @@ enum FlakeLock {
     }
 
     static func describeChanges(before: [String: String], after: [String: String]) -> String {
-        var changes: [String] = []
-        for name in Set(before.keys).union(after.keys).sorted() {
-            switch (before[name], after[name]) {
-            case (nil, .some): changes.append("added \(name)")
-            case (.some, nil): changes.append("removed \(name)")
-            case (.some(let old), .some(let new)) where old != new: changes.append("updated \(name)")
-            default: break
-            }
-        }
-        return changes.isEmpty ? "no input changed" : changes.joined(separator: ", ")
+        let changes = FlakeLockChange.between(before: before, after: after)
+        return changes.isEmpty ? "no input changed" : changes.map(\.summary).joined(separator: ", ")
     }
 }

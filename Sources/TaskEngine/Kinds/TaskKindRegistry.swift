@@ -18,10 +18,10 @@ public struct TaskKindRegistry: Sendable {
         for kind in kinds { register(kind) }
     }
 
-    /// The seven task types of Thymis' Tasks view.
+    /// The seven task types of Thymis' Tasks view, and Auto-update.
     public static var standard: TaskKindRegistry {
         TaskKindRegistry([BuildProjectKind.self, FlakeUpdateKind.self, DeployDevicesKind.self, DeployDeviceKind.self,
-                          BuildDeviceImageKind.self, SSHCommandKind.self, RunNixOSVMKind.self])
+                          BuildDeviceImageKind.self, SSHCommandKind.self, RunNixOSVMKind.self, AutoUpdateKind.self])
     }
 
     public mutating func register(_ kind: any TaskKind.Type) {

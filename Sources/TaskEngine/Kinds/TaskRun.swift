@@ -46,20 +46,38 @@ public final class TaskRun: Sendable {
         return outcome
     }
 
+    /// Runs a step that must happen even once the task was cancelled, such as putting a repository
+    /// back as it was: it gets a process group signaller of its own, so the cancel does not stop it.
+    /// Only for short steps (a shutdown waits a few seconds for plans to end).
+    public func runEvenIfCancelled(_ spec: ProcessSpec) async throws -> ProcessOutcome {
+        let index = nextProcessIndex.withLock { value -> Int in
+            defer { value += 1 }
+            return value
+        }
+        let engine = self.engine, taskID = self.taskID
+        let runner = ProcessRunner(store: store, taskID: taskID, index: index, signaller: ProcessGroupSignaller(), tracker: tracker,
+                                   grace: grace, onOutput: { Task { await engine.outputAppended(taskID) } })
+        await engine.processStarted(taskID)
+        return try await runner.run(spec)
+    }
+
     /// Runs a process and fails the task, naming the step and Nix's first error, unless it succeeded.
     @discardableResult
     public func runRequiringSuccess(_ spec: ProcessSpec) async throws -> ProcessOutcome {
         let outcome = try await run(spec)
-        guard outcome.succeeded else {
-            var reason = "\(spec.stepName) failed: \(spec.program.split(separator: "/").last.map(String.init) ?? spec.program) \(outcome.endDescription)"
-            if let error = outcome.nixState.flatMap(NixStateSnapshot.firstError) {
-                reason += ": \(error)"
-            } else if let line = outcome.lastStderrLine {
-                reason += ": \(line)"
-            }
-            throw TaskFailure(reason)
-        }
+        guard outcome.succeeded else { throw Self.failure(of: spec, outcome) }
         return outcome
+    }
+
+    /// "<step> failed: <program> exited 1: <Nix's first error, or the last stderr line>".
+    static func failure(of spec: ProcessSpec, _ outcome: ProcessOutcome) -> TaskFailure {
+        var reason = "\(spec.stepName) failed: \(spec.program.split(separator: "/").last.map(String.init) ?? spec.program) \(outcome.endDescription)"
+        if let error = outcome.nixState.flatMap(NixStateSnapshot.firstError) {
+            reason += ": \(error)"
+        } else if let line = outcome.lastStderrLine {
+            reason += ": \(line)"
+        }
+        return TaskFailure(reason)
     }
 
     /// Stores the children (all or none), lets the engine schedule them, and waits until every one has ended.

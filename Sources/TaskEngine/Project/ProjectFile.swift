@@ -30,6 +30,15 @@ public struct ProjectFile: Sendable {
     /// The attribute Build Project builds per configuration.
     public var buildAttribute: String?
     public var systemProfile: String?
+    /// Auto-update's schedule and commit author (`auto_update` in the file).
+    public var autoUpdate = AutoUpdateSettings()
+
+    public struct AutoUpdateSettings: Sendable, Equatable {
+        /// When `serve --project DIR` submits Auto-update on its own; nil: only when submitted.
+        public var schedule: AutoUpdateSchedule?
+        /// The author and committer of Auto-update's flake.lock commits, `Name <email>`.
+        public var author: GitAuthor?
+    }
 
     public struct ConfigurationSettings: Sendable, Equatable {
         public var imageAttribute: String?
@@ -93,6 +102,19 @@ public struct ProjectDevice: Sendable, Equatable {
     public var hostKey: String?
     public var imageAttribute: String?
     public var systemProfile: String?
+}
+
+extension ProjectDevice {
+    /// The device as the `device` objects of deploy submissions describe it.
+    public var deploySubmissionJSON: JSONValue {
+        var fields: [String: JSONValue] = [
+            "identifier": .string(identifier), "host": .string(host), "port": .number(Double(port)),
+            "username": .string(user), "configuration": .string(configuration),
+        ]
+        if let hostKey { fields["host_key"] = .string(hostKey) }
+        if let systemProfile { fields["system_profile"] = .string(systemProfile) }
+        return .object(fields)
+    }
 }
 
 /// A project file that cannot be used, in words naming the file and (inside `message`) the device and field.

@@ -8,7 +8,7 @@ struct ProjectFileReader {
 
     func read(_ root: [String: JSONValue]) throws(SubmissionError) -> ProjectFile {
         let fields = SubmissionFields(context: "top level", object: root)
-        try fields.requireOnly(["devices", "configurations", "ssh", "nix", "pools", "images", "build", "system_profile"])
+        try fields.requireOnly(["devices", "configurations", "ssh", "nix", "pools", "images", "build", "system_profile", "auto_update"])
         let ssh = try readSSH(fields)
         var devices: [ProjectDevice] = []
         if let raw = fields.object["devices"], raw != .null {
@@ -37,7 +37,26 @@ struct ProjectFileReader {
             imageDirectory: try relativePath(images, "directory"),
             imageAttribute: try Self.attribute(images, "attribute"),
             buildAttribute: try Self.attribute(build, "attribute"),
-            systemProfile: try Self.profile(fields, "system_profile"))
+            systemProfile: try Self.profile(fields, "system_profile"),
+            autoUpdate: try readAutoUpdate(fields))
+    }
+
+    private func readAutoUpdate(_ fields: SubmissionFields) throws(SubmissionError) -> ProjectFile.AutoUpdateSettings {
+        let settings = try object(fields, "auto_update")
+        try settings.requireOnly(["schedule", "author"])
+        var result = ProjectFile.AutoUpdateSettings()
+        if let text = try settings.optionalString("schedule", maxBytes: 100) {
+            do { result.schedule = try AutoUpdateSchedule.parse(text) } catch {
+                throw .invalidValue(type: settings.context, field: "schedule", reason: "is \"\(text)\": \(error.problem)")
+            }
+        }
+        if let text = try settings.optionalString("author", maxBytes: 512) {
+            guard let author = GitAuthor(text) else {
+                throw .invalidValue(type: settings.context, field: "author", reason: "is \"\(text)\"; give `Name <email>`, e.g. \(GitAuthor.standard)")
+            }
+            result.author = author
+        }
+        return result
     }
 
     private func readDevice(_ fields: SubmissionFields, ssh: ProjectFile.SSHSettings) throws(SubmissionError) -> ProjectDevice {

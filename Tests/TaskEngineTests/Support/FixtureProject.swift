@@ -16,7 +16,8 @@ struct FixtureProject {
     /// In every derivation name: lets a test find this project's builders and VMs in /proc.
     let nonce: String
 
-    init(in directory: String, configurations: [String: Behaviour], commit: Bool = true) throws {
+    /// With `input`, the flake has one input `dep` (`path:` that directory), so `nix flake update` has work to do.
+    init(in directory: String, configurations: [String: Behaviour], commit: Bool = true, input: String? = nil) throws {
         path = directory + "/project"
         switchMarker = directory + "/switched"
         nonce = "fx\(UUID().uuidString.prefix(8).lowercased())"
@@ -24,7 +25,8 @@ struct FixtureProject {
         let entries = configurations.sorted { $0.key < $1.key }.map { name, behaviour in
             Self.configuration(name, behaviour, nonce: nonce, marker: switchMarker)
         }.joined(separator: "\n")
-        let flake = "{\n  outputs = { self }: {\n    nixosConfigurations = {\n\(entries)\n    };\n  };\n}\n"
+        let inputs = input.map { "  inputs.dep.url = \"path:\($0)\";\n" } ?? ""
+        let flake = "{\n\(inputs)  outputs = { self\(input == nil ? "" : ", dep") }: {\n    nixosConfigurations = {\n\(entries)\n    };\n  };\n}\n"
         try flake.write(toFile: path + "/flake.nix", atomically: true, encoding: .utf8)
         try git(["init", "-q"])
         if commit { try self.commit("initial") }
