@@ -7,6 +7,9 @@ enum TaskForms {
         switch type {
         case "build_project_task", "project_flake_update_task":
             fields = [FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix")]
+        case "auto_update_task":
+            // Devices, key and author come from the project file; `no_deploy` and a device list need the JSON form.
+            fields = [FormField(name: "project_path", label: "Project path", hint: "git repository with flake.nix and a project file")]
         case "ssh_command_task":
             fields = [
                 FormField(name: "target_host", label: "Host", hint: "name or address"),

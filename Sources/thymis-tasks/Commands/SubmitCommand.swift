@@ -23,7 +23,7 @@ struct SubmitCommand: AsyncParsableCommand {
             Submission JSON: see docs/submissions.md, e.g. {"type": "build_project_task", "project_path": "/srv/fleet"}.
             """,
         subcommands: [BuildProjectSubmit.self, UpdateFlakeSubmit.self, DeploySubmit.self, BuildImageSubmit.self,
-                      RunVMSubmit.self, SSHCommandSubmit.self]
+                      RunVMSubmit.self, SSHCommandSubmit.self, AutoUpdateSubmit.self]
     )
 
     @OptionGroup var global: GlobalOptions
@@ -34,7 +34,7 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let file else {
-            throw CLIError("give a task form (build-project, update-flake, deploy, build-image, run-vm, ssh-command) or --file FILE; see `thymis-tasks submit --help`",
+            throw CLIError("give a task form (build-project, update-flake, deploy, build-image, run-vm, ssh-command, auto-update) or --file FILE; see `thymis-tasks submit --help`",
                            code: ExitCodes.usage)
         }
         let data: Data

@@ -46,15 +46,7 @@ struct ProjectOptions: ParsableArguments {
 }
 
 /// A project device as the `device` objects of deploy submissions describe it.
-func deviceJSON(_ device: ProjectDevice) -> JSONValue {
-    var fields: [String: JSONValue] = [
-        "identifier": .string(device.identifier), "host": .string(device.host), "port": .number(Double(device.port)),
-        "username": .string(device.user), "configuration": .string(device.configuration),
-    ]
-    if let hostKey = device.hostKey { fields["host_key"] = .string(hostKey) }
-    if let profile = device.systemProfile { fields["system_profile"] = .string(profile) }
-    return .object(fields)
-}
+func deviceJSON(_ device: ProjectDevice) -> JSONValue { device.deploySubmissionJSON }
 
 /// Looks devices up by identifier, naming the unknown one and the known ones.
 func projectDevices(_ identifiers: [String], in file: ProjectFile) throws -> [ProjectDevice] {

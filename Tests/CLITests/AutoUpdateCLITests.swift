@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+@Suite("submit auto-update from the command line", .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: CLIRunner.executable)
+                && FileManager.default.isExecutableFile(atPath: "/usr/bin/nix") && FileManager.default.isExecutableFile(atPath: "/usr/bin/git")))
+struct AutoUpdateCLITests {
+    let cli: CLIRunner
+    init() throws { cli = try CLIRunner() }
+
+    /// A committed git repository holding an input-less flake.
+    func repository() async throws -> String {
+        let project = try cli.makeProject("fleet", configurations: ["kiosk": "mkdir -p $out"])
+        for arguments in [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "initial"]] {
+            let result = try await cli.runProgram("/usr/bin/git", ["-C", project] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        return project
+    }
+
+    @Test("--no-deploy --wait completes with no input changed; without devices anywhere the submission is refused naming the field")
+    func submitForms() async throws {
+        defer { cli.cleanUp() }
+        let project = try await repository()
+        let done = try await cli.run(["submit", "auto-update", "--project", project, "--no-deploy", "--wait", "--json"])
+        #expect(done.status == 0, "\(done.stderr)")
+        let record = try JSONSerialization.jsonObject(with: Data(done.stdout.utf8)) as? [String: Any]
+        #expect(record?["type"] as? String == "auto_update_task" && record?["display_name"] as? String == "Auto-update")
+        #expect(record?["state"] as? String == "completed" && record?["progress"] as? String == "no input changed", "\(done.stdout)")
+
+        let refused = try await cli.run(["submit", "auto-update", "--project", project])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains(#"auto_update_task: field "devices" is not given and there is no project file to deploy to; give devices, or no_deploy: true"#),
+                "\(refused.stderr)")
+        let usage = try await cli.run(["submit", "auto-update", "--project", project, "--no-deploy", "--all"])
+        #expect(usage.status == 64 && usage.stderr.contains("--no-deploy deploys nothing"), "\(usage.stderr)")
+        let raw = try await cli.run(["submit", "--file", "-", "--wait"],
+                                    stdin: #"{"type": "auto_update_task", "project_path": "\#(project)", "no_deploy": true}"#)
+        #expect(raw.status == 0, "\(raw.stderr)")
+        #expect(try await cli.tasks().count == 2)
+    }
+}
