@@ -224,6 +224,7 @@ final class DashboardLoop {
         lastCounts = ContinuousClock.now
         countsDirty = false
         if let counts = source.counts() { apply([.countsLoaded(counts)]) }
+        model.nextAutoUpdate = source.nextAutoUpdate()
     }
 
     private func attempt(_ body: () throws -> Void) {

@@ -23,6 +23,11 @@ final class TaskListSource {
         try? store.stateCounts()
     }
 
+    /// The next Auto-update the engine's scheduler will submit: its note sits next to the database.
+    func nextAutoUpdate() -> Date? {
+        ScheduledAutoUpdate.current(in: StateDirectory(path: URL(fileURLWithPath: store.path).deletingLastPathComponent().path))?.nextRun
+    }
+
     /// Sets the store-side filters (state and type) from the model's filters.
     func setFilters(state: TaskDisplayState?, type: String?) {
         switch state {

@@ -49,6 +49,8 @@ struct DashboardModel: Sendable {
     /// Parents whose children are hidden.
     private(set) var folded: Set<UUID> = []
     private(set) var counts: TaskCounts = [:]
+    /// When the engine's scheduler submits the next Auto-update (header); nil when none is scheduled.
+    var nextAutoUpdate: Date?
 
     var modal: Modal?
     private(set) var status: StatusMessage?

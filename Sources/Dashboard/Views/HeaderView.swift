@@ -13,7 +13,11 @@ struct HeaderView {
         let states: [TaskDisplayState] = [.running, .pending, .completed, .failed, .cancelled]
         let full = states.map { " \(theme.glyph($0)) \(model.counts[$0] ?? 0) \($0.rawValue)" }
         let compact = states.map { " \(theme.glyph($0))\(model.counts[$0] ?? 0)" }
-        let (longEngine, shortEngine) = engineLabels(model)
+        var (longEngine, shortEngine) = engineLabels(model)
+        if let next = model.nextAutoUpdate {
+            longEngine += " \(theme.separator) next auto-update \(TaskFormat.timestamp(next, now: now))"
+            shortEngine += " \(theme.separator) auto-update \(TaskFormat.timestamp(next, now: now))"
+        }
         // The widest form that fits: counts in words, then glyphs only; the engine in words,
         // then shortened, then left out.
         let candidates: [([String], String?)] = [(full, longEngine), (compact, longEngine), (compact, shortEngine), (compact, nil)]

@@ -39,12 +39,17 @@ struct ListCommand: ParsableCommand {
             FileHandle.standardError.write(Data("thymis-tasks: \(TerminalText.errorLine(message))\n".utf8))
             return
         }
+        let scheduled = ScheduledAutoUpdate.current(in: global.directory)
         let filtered = states != nil || type != nil
         var records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), limit: limit)
         if let onlyCancelled { records = records.filter { $0.cancelled == onlyCancelled } }
         if json {
             print(try TaskJSON.renderList(records, store: store))
             return
+        }
+        if let scheduled {
+            let next = DateFormatter.localizedString(from: scheduled.nextRun, dateStyle: .short, timeStyle: .short)
+            print("next auto-update: \(next) (\(scheduled.schedule), \(scheduled.projectPath))")
         }
         if records.isEmpty {
             print(filtered ? "no task matches" : "no tasks yet; submit one with `thymis-tasks submit --help`")

@@ -77,6 +77,11 @@ struct ViewTests {
         #expect(line.hasPrefix(" thymis-tasks  ▶ 2 running ○ 1 pending ✔ 10 completed ✘ 3 failed ⊘ 1 cancelled"))
         #expect(line.contains("attached to engine pid 4242"))
         #expect(terminal.cell(row: 0, column: 0).style.reverse)
+        #expect(!line.contains("auto-update"))
+        model.nextAutoUpdate = Fixtures.start.addingTimeInterval(3600)
+        HeaderView(theme: colorTheme).draw(on: terminal, model: model, now: Fixtures.start)
+        #expect(terminal.line(0).contains("next auto-update \(TaskFormat.timestamp(Fixtures.start.addingTimeInterval(3600), now: Fixtures.start))"),
+                "\(terminal.line(0))")
     }
 
     @Test("hostile bytes in output are shown visibly, SGR becomes colour, wide characters take two cells")
