@@ -39,4 +39,27 @@ struct AutoUpdateCLITests {
         #expect(raw.status == 0, "\(raw.stderr)")
         #expect(try await cli.tasks().count == 2)
     }
+
+    @Test("serve --auto-update needs --project and a readable schedule; once serving, list shows the next run")
+    func serveSchedule() async throws {
+        defer { cli.cleanUp() }
+        let project = try await repository()
+        let noProject = try await cli.run(["serve", "--auto-update", "daily 03:00"])
+        #expect(noProject.status == 64 && noProject.stderr.contains("--auto-update needs --project DIR"), "\(noProject.stderr)")
+        let bad = try await cli.run(["serve", "--project", project, "--auto-update", "hourly"])
+        #expect(bad.status == 64 && bad.stderr.contains(#"auto-update schedule "hourly" starts with "hourly""#), "\(bad.stderr)")
+        let serve = try cli.start(["serve", "--project", project, "--auto-update", "every 1h"])
+        defer { kill(serve.pid, SIGTERM) }
+        var listed = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline && !listed.contains("next auto-update:") {
+            try await Task.sleep(for: .milliseconds(200))
+            listed = try await cli.run(["list"]).stdout
+        }
+        #expect(listed.contains("next auto-update: ") && listed.contains("(every 1h, \(project))"), "\(listed)")
+        kill(serve.pid, SIGTERM)
+        let ended = try await cli.wait(serve, timeout: .seconds(20))
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(!(try await cli.run(["list"]).stdout.contains("next auto-update")))
+    }
 }
