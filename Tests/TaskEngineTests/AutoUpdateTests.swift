@@ -2,14 +2,14 @@ import Foundation
 import Testing
 @testable import TaskEngine
 
-/// Runs git in a repository and returns its stdout (a test helper: a short, blocking call).
-func gitOutput(_ repository: String, _ arguments: [String]) throws -> String {
+/// Runs git in a repository and returns its stdout; polls for its end, so the cooperative pool is never blocked.
+func gitOutput(_ repository: String, _ arguments: [String]) async throws -> String {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("git-\(UUID().uuidString.prefix(8))").path
     defer { try? FileManager.default.removeItem(atPath: log) }
     // stdout only: git's own stderr chatter must not mix into what is compared.
     let pid = try SSHServer.spawn("/bin/sh", ["-c", "exec /usr/bin/git -C \"$0\" \"$@\" > \"\(log)\" 2>/dev/null", repository] + arguments)
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(5)) }
     guard status == 0 else { throw TestTimeout("git \(arguments) failed with status \(status)") }
     return (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
 }
@@ -49,7 +49,7 @@ struct AutoUpdateTests {
         return try await environment.store.waitFor(record.id, toBe: [.completed, .failed], timeout: .seconds(90))
     }
 
-    func git(_ arguments: String...) throws -> String { try gitOutput(project.path, arguments) }
+    func git(_ arguments: String...) async throws -> String { try await gitOutput(project.path, arguments) }
 
     /// Locks the input and commits flake.lock: the state every later update starts from.
     func lockInput(_ engine: TaskEngine) async throws -> TaskRecord {
@@ -68,7 +68,7 @@ struct AutoUpdateTests {
         #expect(locked != initial)
         #expect(first.progress == "added dep; committed \(locked.prefix(12)); not deployed (no_deploy)")
         #expect(try environment.store.children(of: first.id).isEmpty)
-        #expect(try git("show", "--name-only", "--format=%an <%ae>|%s", "HEAD") == "thymis-tasks <thymis-tasks@localhost>|flake.lock: update dep\n\nflake.lock\n")
+        #expect(try await git("show", "--name-only", "--format=%an <%ae>|%s", "HEAD") == "thymis-tasks <thymis-tasks@localhost>|flake.lock: update dep\n\nflake.lock\n")
         #expect(project.switches.isEmpty)
 
         // A new input revision, and an author from the project file.
@@ -82,9 +82,9 @@ struct AutoUpdateTests {
         let updated = try project.head
         let newHash = try #require(FlakeLock.inputs(atPath: project.path + "/flake.lock")["dep"])
         #expect(updated != locked && newHash != oldHash)
-        #expect(try git("rev-parse", "HEAD~1") == locked + "\n")
-        #expect(try git("show", "--name-only", "--format=%an <%ae>", "HEAD") == "Fleet Bot <bot@example.invalid>\n\nflake.lock\n")
-        let message = try git("log", "-1", "--format=%B")
+        #expect(try await git("rev-parse", "HEAD~1") == locked + "\n")
+        #expect(try await git("show", "--name-only", "--format=%an <%ae>", "HEAD") == "Fleet Bot <bot@example.invalid>\n\nflake.lock\n")
+        let message = try await git("log", "-1", "--format=%B")
         #expect(message.contains("- dep: \(oldHash) -> \(newHash)"), "\(message)")
         #expect(second.progress == "updated dep; committed \(updated.prefix(12)); deployed to kiosk-1")
 
@@ -101,7 +101,7 @@ struct AutoUpdateTests {
         let steps = try environment.store.processes(of: second.id).map { Array($0.arguments.dropFirst(2).prefix(2)) }
         #expect(steps.first == ["rev-parse", "--verify"])
         #expect(steps.contains(["add", "--"]) && steps.contains(["-c", "commit.gpgsign=false"]))
-        #expect(try git("status", "--porcelain", "--untracked-files=no").isEmpty)
+        #expect(try await git("status", "--porcelain", "--untracked-files=no").isEmpty)
     }
 
     @Test("no input changed: no commit and no deploy")
@@ -118,7 +118,7 @@ struct AutoUpdateTests {
         #expect(FileManager.default.contents(atPath: project.path + "/flake.lock") == lock)
         #expect(try environment.store.children(of: record.id).isEmpty)
         #expect(project.switches.isEmpty)
-        #expect(try git("status", "--porcelain", "--untracked-files=no").isEmpty)
+        #expect(try await git("status", "--porcelain", "--untracked-files=no").isEmpty)
     }
 
     @Test("a failing update leaves HEAD, flake.lock and the changed work tree as they were, with no stash left")
@@ -138,8 +138,8 @@ struct AutoUpdateTests {
         #expect(try project.head == head)
         #expect(FileManager.default.contents(atPath: project.path + "/flake.lock") == lock)
         #expect(try String(contentsOfFile: project.path + "/flake.nix", encoding: .utf8) == edited)
-        #expect(try git("status", "--porcelain", "--untracked-files=no") == " M flake.nix\n")
-        #expect(try git("stash", "list").isEmpty)
+        #expect(try await git("status", "--porcelain", "--untracked-files=no") == " M flake.nix\n")
+        #expect(try await git("stash", "list").isEmpty)
         #expect(try environment.store.children(of: record.id).isEmpty)
     }
 
@@ -161,14 +161,14 @@ struct AutoUpdateTests {
         try "# a local edit\n".appendLine(to: project.path + "/flake.nix")
         let edited = try String(contentsOfFile: project.path + "/flake.nix", encoding: .utf8)
         let record = try await engine.submitValue(.object(["type": .string(AutoUpdateKind.type), "project_path": .string(project.path)]))
-        #expect(await eventually(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: marker) })
-        #expect(try git("stash", "list").split(separator: "\n").count == 1)
+        #expect(await eventually(timeout: .seconds(90)) { FileManager.default.fileExists(atPath: marker) })
+        #expect(try await git("stash", "list").split(separator: "\n").count == 1)
         _ = try await engine.cancel(record.id)
         let final = try #require(try environment.store.task(record.id))
         #expect(final.state == .failed && final.cancelled && final.failureReason == "cancelled", "\(final.failureReason ?? "")")
         #expect(try project.head == head)
         #expect(try String(contentsOfFile: project.path + "/flake.nix", encoding: .utf8) == edited)
-        #expect(try git("stash", "list").isEmpty)
+        #expect(try await git("stash", "list").isEmpty)
     }
 
     @Test("uncommitted changes to other files survive: staged, unstaged and untracked")
@@ -188,13 +188,13 @@ struct AutoUpdateTests {
         let record = try await autoUpdate(engine, noDeploy: true)
         #expect(record.state == .completed, "\(record.failureReason ?? "")")
         #expect(try project.head != before)
-        #expect(try git("show", "--name-only", "--format=", "HEAD") == "flake.lock\n")
+        #expect(try await git("show", "--name-only", "--format=", "HEAD") == "flake.lock\n")
         #expect(try String(contentsOfFile: project.path + "/notes.txt", encoding: .utf8) == "first\nedited, not staged\n")
         #expect(try String(contentsOfFile: project.path + "/staged.txt", encoding: .utf8) == "first\nedited and staged\n")
         #expect(try String(contentsOfFile: project.path + "/untracked.txt", encoding: .utf8) == "scratch\n")
-        #expect(try git("diff", "--cached", "--name-only") == "staged.txt\n")
-        #expect(try git("diff", "--name-only") == "notes.txt\n")
-        #expect(try git("stash", "list").isEmpty)
+        #expect(try await git("diff", "--cached", "--name-only") == "staged.txt\n")
+        #expect(try await git("diff", "--name-only") == "notes.txt\n")
+        #expect(try await git("stash", "list").isEmpty)
         let steps = try environment.store.processes(of: record.id).map { Array($0.arguments.dropFirst(2).prefix(2)) }
         #expect(steps.contains(["stash", "push"]) && steps.contains(["stash", "pop"]))
     }
@@ -211,9 +211,9 @@ struct AutoUpdateTests {
         let reason = record.failureReason ?? ""
         #expect(reason.hasPrefix("restore failed: your local changes do not apply over the new commit (git stash pop exited with 1") && reason.contains("kept in stash@{0}"), "\(reason)")
         #expect(reason.contains("nothing was deployed"))
-        #expect(try git("status", "--porcelain", "--untracked-files=no").isEmpty)
-        #expect(try git("stash", "list").split(separator: "\n").count == 1)
-        #expect(try git("stash", "show", "--name-only", "stash@{0}") == "flake.lock\n")
+        #expect(try await git("status", "--porcelain", "--untracked-files=no").isEmpty)
+        #expect(try await git("stash", "list").split(separator: "\n").count == 1)
+        #expect(try await git("stash", "show", "--name-only", "stash@{0}") == "flake.lock\n")
         #expect(try environment.store.children(of: record.id).isEmpty)
     }
 }
