@@ -51,7 +51,7 @@ struct AutoUpdateCLITests {
         let serve = try cli.start(["serve", "--project", project, "--auto-update", "every 1h"])
         defer { kill(serve.pid, SIGTERM) }
         var listed = ""
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline && !listed.contains("next auto-update:") {
             try await Task.sleep(for: .milliseconds(200))
             listed = try await cli.run(["list"]).stdout
