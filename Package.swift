@@ -20,11 +20,13 @@ let package = Package(
         .target(name: "NixLog"),
         // LZ4 block compression of stored output (system library, Debian's liblz4-dev).
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", providers: [.apt(["liblz4-dev"])]),
+        // zstd compression of new output chunks (system library, Debian's libzstd-dev); LZ4 stays for reading old ones.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         // Model, engine actor, process runner, task kinds, SQLite store.
         .target(
             name: "TaskEngine",
             dependencies: [
-                "NixLog", "CLZ4",
+                "NixLog", "CLZ4", "CZstd",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "GRDB", package: "GRDB.swift"),

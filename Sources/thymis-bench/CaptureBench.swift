@@ -1,13 +1,24 @@
 import Foundation
 import TaskEngine
 
-/// Output capture: a child writes BYTES (default 1 GiB) of 64-byte lines to stdout, captured by the
-/// engine into SQLite; beside it, the same generator piped through `cat` into /dev/null.
+/// Output capture: a child writes BYTES (default 1 GiB) to stdout, captured by the engine into SQLite;
+/// beside it, the same generator piped through `cat` into /dev/null. Prints the speed of both and the
+/// state directory's SQLite files on disk per raw byte.
 func runCaptureBench(arguments: [String]) async {
     let bytes = arguments.first.flatMap(Int.init) ?? (1 << 30)
-    // "text": one repeated line (compresses very well); "random": base64 of random bytes (does not compress).
-    let random = arguments.dropFirst().first == "random"
-    let source = random ? "base64 -w 76 /dev/urandom" : "yes 'thymis-tasks capture benchmark line: 0123456789abcdefghijklmn'"
+    // "text": one repeated line (compresses very well); "random": base64 of random bytes (hardly
+    // compresses); "build": a compiler-style build log (BuildLogText), written to a file first and `cat`.
+    let mode = arguments.dropFirst().first ?? "text"
+    let logFile = NSTemporaryDirectory() + "thymis-capture-bench-\(getpid()).log"
+    defer { try? FileManager.default.removeItem(atPath: logFile) }
+    let source: String
+    switch mode {
+    case "random": source = "base64 -w 76 /dev/urandom"
+    case "build":
+        FileManager.default.createFile(atPath: logFile, contents: Data(BuildLogText.generate(bytes: bytes)))
+        source = "cat \(logFile)"
+    default: source = "yes 'thymis-tasks capture benchmark line: 0123456789abcdefghijklmn'"
+    }
     let generator = "\(source) | head -c \(bytes)"
     print("generator: \(generator)")
 
@@ -35,11 +46,15 @@ func runCaptureBench(arguments: [String]) async {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let mib = Double(bytes) / 1_048_576
         let databaseSize = (try? FileManager.default.attributesOfItem(atPath: directory.databasePath)[.size] as? Int) ?? 0
+        let diskBytes = ["", "-wal", "-shm"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: directory.databasePath + suffix)[.size] as? Int) ?? 0)
+        }
         print("bytes: \(bytes) (\(String(format: "%.0f", mib)) MiB), task \(final?.state.rawValue ?? "?"), stored stdout bytes \(process?.stdoutBytes ?? 0), lines \(process?.stdoutLines ?? 0)")
         print(String(format: "cat > /dev/null:   %.2f s  %.0f MiB/s", seconds(baseline), mib / seconds(baseline)))
         print(String(format: "engine -> SQLite:  %.2f s  %.0f MiB/s  (%.0f%% of cat)", seconds(captured), mib / seconds(captured),
                      100 * seconds(baseline) / seconds(captured)))
         print("peak RSS of the engine process: \(usage.ru_maxrss / 1024) MiB; database file \(databaseSize / 1_048_576) MiB")
+        print(String(format: "SQLite files on disk (db + wal + shm): %d bytes = %.3fx the raw output", diskBytes, Double(diskBytes) / Double(bytes)))
     } catch {
         print("capture benchmark failed: \(error)")
     }

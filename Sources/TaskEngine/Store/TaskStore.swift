@@ -50,9 +50,13 @@ public final class TaskStore: Sendable {
         configuration.label = "thymis-tasks"
         configuration.prepareDatabase { db in
             // WAL + NORMAL: a commit survives a crash of this process; fsync happens at checkpoints.
-            // Checkpoints (each with its fsyncs) every 256 MiB of WAL instead of every 4 MiB: output
-            // capture is bound by them (measured: 250 -> 650 MiB/s, docs/performance.md).
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4096; PRAGMA journal_size_limit = 268435456")
+            // The WAL is checkpointed every `walBytes` and cut back to that size when it restarts, so
+            // the files on disk exceed the data by at most that plus the batch being written.
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? Self.pageSize
+            try db.execute(sql: """
+                PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = \(max(16, Self.walBytes / pageSize));
+                PRAGMA journal_size_limit = \(Self.walBytes)
+                """)
         }
         // Creating and migrating happen under a file lock: several processes (a dashboard, CLI
         // commands) may open a new state directory at the same moment.
@@ -65,7 +69,7 @@ public final class TaskStore: Sendable {
             }
         }
         do {
-            if !FileManager.default.fileExists(atPath: path) { try Self.create(path: path) }
+            if FileManager.default.fileExists(atPath: path) { Self.upgradeLayoutIfAlone(path: path) } else { try Self.create(path: path) }
             database = try DatabasePool(path: path, configuration: configuration)
             // Migrating takes the write lock; a store that is up to date is only read, so readers
             // (list, show, logs) work even while another process holds the write lock.
@@ -80,8 +84,15 @@ public final class TaskStore: Sendable {
         }
     }
 
-    /// Creates an empty database file (0600) with 64 KiB pages: output is stored as large blobs, and
-    /// big pages cut their overflow chains 16-fold. The page size can only be chosen before WAL mode.
+    /// 4 KiB pages: every batch rewrites whole pages (the output table's last leaf, its index, the
+    /// process row), so the page size is the floor of what a small batch costs on disk. 64 KiB pages
+    /// made one 30-byte line cost ~197 KB of WAL (issue 15); zstd keeps the large-blob writes fast.
+    static let pageSize = 4096
+    /// The WAL's bound: checkpoint threshold and the size it is cut back to (`journal_size_limit`).
+    static let walBytes = 4 << 20
+
+    /// Creates an empty database file (0600) with 4 KiB pages and incremental auto-vacuum (pruned
+    /// output gives its pages back to the file system). Both can only be chosen before WAL mode.
     private static func create(path: String) throws {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {
@@ -91,11 +102,30 @@ public final class TaskStore: Sendable {
         close(fd)
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA page_size = 65536")
+            try db.execute(sql: "PRAGMA page_size = \(pageSize); PRAGMA auto_vacuum = INCREMENTAL")
             try db.execute(sql: "VACUUM")
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
         try queue.close()
+    }
+
+    /// Rewrites a store made before issue 12 (64 KiB pages, no auto-vacuum) into the current layout
+    /// with one VACUUM. That needs the file to itself (WAL mode can only be left by the only
+    /// connection), so it runs only when nobody else has it open, and otherwise waits for a later
+    /// open; a failure (e.g. no room for the copy VACUUM makes) leaves the old layout working.
+    private static func upgradeLayoutIfAlone(path: String) {
+        guard let queue = try? DatabaseQueue(path: path) else { return }
+        defer { try? queue.close() }
+        try? queue.writeWithoutTransaction { db in
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            let autoVacuum = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
+            guard pageSize != Self.pageSize || autoVacuum != 2 else { return }
+            // Fails ("database is locked") while another process has the file open: try next time.
+            guard (try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")) == "delete" else { return }
+            defer { _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize); PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
+        }
     }
 
     static func describe(_ error: DatabaseError) -> String {

@@ -1,0 +1,2 @@
+// zstd compression for stored output chunks (Debian: libzstd-dev).
+#include <zstd.h>
