@@ -126,8 +126,13 @@ struct CLITests {
         let project = try cli.makeProject("crash", configurations: ["slow": "echo before-the-crash-\(marker); sleep 120; echo done"])
         let engine = try cli.start(["submit", "build-project", "--project", project])
         #expect(await waitUntil { !commandLines(containing: marker).isEmpty }, "the builder never started")
-        try await Task.sleep(for: .milliseconds(400))
         let id = ((try? String(contentsOfFile: engine.stdout, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        // A trickle of output is stored after at most 3 s (issue 15): kill once the line is stored.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline,
+              (try? await cli.run(["logs", id, "--stream", "build"]))?.stdout.contains("before-the-crash-\(marker)") != true {
+            try await Task.sleep(for: .milliseconds(200))
+        }
         kill(engine.pid, SIGKILL)
         _ = try await cli.wait(engine)
         #expect(try await cli.task(id)["state"] as? String == "running", "nothing recorded the end yet")

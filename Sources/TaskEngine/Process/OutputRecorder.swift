@@ -2,7 +2,8 @@ import Foundation
 import NixLog
 import Synchronization
 
-/// Turns a process' raw output into stored chunks: batches appends (every 25 ms or 1 MiB),
+/// Turns a process' raw output into stored chunks: batches appends (every 25 ms under load, up to 3 s
+/// for a trickle, at most 1 MiB),
 /// routes stderr through NixLog for `nix` processes, and keeps only bounded summaries in memory.
 ///
 /// `@unchecked Sendable`: it is used only on its pump's thread while the process runs, and read by
@@ -18,9 +19,14 @@ final class OutputRecorder: @unchecked Sendable {
     private var stderr = StreamBuffer(name: .stderr)
     private var buildLogs: [String: StreamBuffer] = [:]
     private var nixDecoder: NixLogDecoder?
-    private var lastFlush = ContinuousClock.now
     private var lastNixSnapshot = ContinuousClock.now
     private var nixStateChanged = false
+    /// When the oldest byte or Nix state change not yet written arrived: batches wait for more output
+    /// while the rate is low (see `isDue`).
+    private var pendingSince: ContinuousClock.Instant?
+    /// What the process row and task row hold: an unchanged snapshot or progress is not written again.
+    private var writtenNixJSON: String?
+    private var writtenProgress: String?
 
     /// The end of what went to stderr (without @nix lines), for failure reasons.
     private var stderrTail: [UInt8] = []
@@ -39,6 +45,12 @@ final class OutputRecorder: @unchecked Sendable {
 
     static let flushInterval = Duration.milliseconds(25)
     static let flushBytes = 1 << 20
+    /// Under load (at least this much waiting after `flushInterval`) batches go every 25 ms, as before.
+    static let busyBytes = 4096
+    /// Small output waits up to this long: every batch rewrites a few 4 KiB pages (the output table's
+    /// last leaf, its index, the process row), so a trickle of lines written every 25 ms cost ~100x its
+    /// size on disk (issue 15). 3 s keeps a quiet task under 4 KB/s of writes.
+    static let quietInterval = Duration.seconds(3)
     static let nixSnapshotInterval = Duration.milliseconds(250)
 
     init(store: TaskStore, taskID: UUID, processIndex: Int, parsesNixLog: Bool, captureLimit: Int,
@@ -64,7 +76,9 @@ final class OutputRecorder: @unchecked Sendable {
                 stdoutTruncated = true
             }
             stdout.append(bytes)
+            if pendingSince == nil { pendingSince = .now }
         case .stderr:
+            if pendingSince == nil { pendingSince = .now }
             if nixDecoder != nil {
                 // Nix's events carry no times: stamp them as they arrive (derivation start/end, for estimates).
                 nixDecoder!.clock = Date().timeIntervalSince1970
@@ -79,7 +93,15 @@ final class OutputRecorder: @unchecked Sendable {
     }
 
     func tick() {
-        if ContinuousClock.now - lastFlush >= Self.flushInterval { flush(final: false) }
+        if isDue { flush(final: false) }
+    }
+
+    /// Whether the waiting output is worth a batch: after 25 ms when it is at least `busyBytes` (a
+    /// busy child: the dashboard's lag stays as it was), else once it waited `quietInterval`.
+    private var isDue: Bool {
+        guard let pendingSince else { return false }
+        let waited = ContinuousClock.now - pendingSince
+        return waited >= Self.quietInterval || (waited >= Self.flushInterval && pendingBytes >= Self.busyBytes)
     }
 
     func finish() {
@@ -121,7 +143,7 @@ final class OutputRecorder: @unchecked Sendable {
 
     private func flush(final: Bool) {
         let now = ContinuousClock.now
-        lastFlush = now
+        pendingSince = nil
         var chunks: [OutputChunk] = []
         if let chunk = stdout.takeChunk(final: final) { chunks.append(chunk) }
         if let chunk = stderr.takeChunk(final: final) { chunks.append(chunk) }
@@ -135,6 +157,10 @@ final class OutputRecorder: @unchecked Sendable {
             progress = NixStateSnapshot.progressLine(state)
             lastNixSnapshot = now
             nixStateChanged = false
+            if nixJSON == writtenNixJSON { nixJSON = nil } else { writtenNixJSON = nixJSON }
+            if progress == writtenProgress { progress = nil } else { writtenProgress = progress }
+        } else if nixStateChanged {
+            pendingSince = now  // the snapshot waits for the next batch
         }
         guard !chunks.isEmpty || nixJSON != nil else { return }
         var counters = OutputCounters()
