@@ -1,9 +1,12 @@
 import Foundation
+import TaskEngine
 
 /// Runs the built `thymis-tasks` executable as a user would, with its own state directory.
 struct CLIRunner {
     let stateDirectory: String
     let scratch: String
+    /// Seconds a background engine started by a submit waits idle before it exits (`THYMIS_TASKS_IDLE_EXIT`).
+    var idleExit = "2"
 
     init() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("thymis-cli-\(UUID().uuidString.prefix(8))").path
@@ -30,6 +33,8 @@ struct CLIRunner {
         environment["THYMIS_TASKS_STATE_DIR"] = stateDirectory
         environment["THYMIS_TASKS_NIX_CONFIG"] = "substituters =\nsandbox = false"
         environment["NO_COLOR"] = "1"
+        // Background engines a test's submits start go away soon after the test's work is done.
+        environment["THYMIS_TASKS_IDLE_EXIT"] = idleExit
         return environment
     }
 
@@ -131,6 +136,21 @@ struct CLIRunner {
         try "{ outputs = { self }: { nixosConfigurations = {\n\(entries)\n}; }; }\n"
             .write(toFile: directory + "/flake.nix", atomically: true, encoding: .utf8)
         return directory
+    }
+
+    /// The pid of the process holding the engine lock, waiting up to `timeout` for one to take it.
+    func enginePID(timeout: Duration = .seconds(10)) async throws -> pid_t {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let pid = EngineLock.holder(in: StateDirectory(path: stateDirectory)), pid > 0 { return pid }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CLITestError("no engine took the lock of \(stateDirectory)")
+    }
+
+    /// Waits until no process holds the engine lock (a background engine exited).
+    func waitForNoEngine(timeout: Duration = .seconds(20)) async -> Bool {
+        await waitUntil(timeout: timeout) { EngineLock.holder(in: StateDirectory(path: stateDirectory)) == nil }
     }
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: scratch) }

@@ -95,7 +95,7 @@ struct StoreFailureTests {
     func fullDisk() async throws {
         defer { cli.cleanUp() }
         let mountPoint = cli.scratch + "/small"
-        guard mountTmpfs(at: mountPoint, size: "3m") else { return }
+        guard mountTmpfs(at: mountPoint, size: "5m") else { return }
         defer { unmount(mountPoint) }
         let state = mountPoint + "/state"
         let project = try cli.makeProject("noisy", configurations: [

@@ -103,11 +103,54 @@ struct RequestTableTests {
         }
         #expect(try environment.store.task(retryID)?.retryOf == id)
         let (_, refused) = try await client.send(.submit, payload: #"{"type": "nope"}"#, timeout: .seconds(10))
-        guard case .failed(let message) = refused else { Issue.record("\(refused)"); return }
-        #expect(message.contains("\"nope\" is unknown"))
+        guard case .failed(let error) = refused else { Issue.record("\(refused)"); return }
+        #expect(error.code == .invalidSubmission)
+        #expect(error.description.contains("\"nope\" is unknown"))
         _ = try await engine.cancel(retryID)
         await engine.shutdown()
         withExtendedLifetime(lock) {}
+    }
+
+    @Test("an engine's refusal is read back as the same EngineError, and the row is gone once read")
+    func typedAnswers() async throws {
+        let host = try #require(try EngineHost.acquire(in: environment.directory) { environment.makeEngine() })
+        try await host.start()
+        let client = EngineClient(directory: environment.directory, store: environment.store)
+        let (id, answer) = try await client.send(.retry, payload: "0123abcd", timeout: .seconds(10))
+        guard case .failed(let error) = answer else { Issue.record("\(answer)"); return }
+        #expect(error.code == .noSuchTask)
+        #expect(error.description.contains("no task matches \"0123abcd\""))
+        #expect(try environment.store.request(id) == nil, "read answers are deleted")
+        await host.shutdown()
+    }
+
+    @Test("answers nobody read are deleted after their lifetime; waiting requests are kept")
+    func pruning() throws {
+        let store = environment.store
+        let old = try store.enqueueRequest(.cancel, payload: "x")
+        try store.finishRequest(old, result: .failure(.noSuchTask("no task matches \"x\"")))
+        let waiting = try store.enqueueRequest(.cancel, payload: "y")
+        #expect(try store.deleteAnsweredRequests(olderThan: 600) == 0)
+        #expect(try store.deleteAnsweredRequests(olderThan: -1) == 1)
+        #expect(try store.request(old) == nil)
+        #expect(try store.request(waiting)?.status == .new)
+    }
+
+    @Test("an idle exit waits for the idle time after the last task, and not while a request waits")
+    func idleExit() async throws {
+        let host = try #require(try EngineHost.acquire(in: environment.directory) { environment.makeEngine() })
+        try await host.start(watchRequests: false)
+        _ = try await host.engine.submit(Data(ScriptKind.submission("sleep 0.3").canonicalText().utf8))
+        let started = ContinuousClock.now
+        let exit = await host.run(idleExit: .milliseconds(500), poll: .milliseconds(20))
+        #expect(exit == .idle)
+        #expect(ContinuousClock.now - started >= .milliseconds(800), "0.3 s of work, then 0.5 s idle")
+        // A request nobody carried out keeps it from exiting.
+        _ = try environment.store.enqueueRequest(.cancel, payload: "x")
+        let stopper = Task { try? await Task.sleep(for: .seconds(1)); host.stop() }
+        #expect(await host.run(idleExit: .zero, poll: .milliseconds(20)) == .stopped)
+        _ = await stopper.value
+        await host.shutdown()
     }
 
     @Test("only one process holds the engine lock; it is free again once released")

@@ -21,17 +21,14 @@ public enum DashboardApp {
         makeEngine: @escaping @Sendable () throws -> TaskEngine,
         beforeFirstFrame: (@Sendable (TaskEngine?) async throws -> Void)? = nil
     ) async throws {
-        var lock: EngineLock?
-        var engine: TaskEngine?
+        var host: EngineHost?
         let mode: EngineMode
         let connection: EngineConnection
-        if !options.readOnly, let acquired = try EngineLock.acquire(in: directory) {
-            lock = acquired
-            let created = try makeEngine()
-            try await created.start()
-            engine = created
+        if !options.readOnly, let acquired = try EngineHost.acquire(in: directory, makeEngine: makeEngine) {
+            try await acquired.start()
+            host = acquired
             mode = .inProcess
-            connection = .inProcess(created)
+            connection = .inProcess(acquired.engine)
         } else if let pid = EngineLock.holder(in: directory) {
             mode = .attached(pid: pid)
             connection = options.readOnly ? .none : .client(EngineClient(directory: directory, store: store))
@@ -39,6 +36,7 @@ public enum DashboardApp {
             mode = .detached
             connection = .none
         }
+        let engine = host?.engine
         try await beforeFirstFrame?(engine)
 
         let mailbox = Mailbox()
@@ -48,19 +46,23 @@ public enum DashboardApp {
         let watcher: Task<Void, Never>? = engine != nil || options.readOnly ? nil : Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                guard let acquired = try? EngineLock.acquire(in: directory) else { continue }
                 do {
-                    let created = try makeEngine()
-                    try await created.start()
-                    takeover.set(engine: created, lock: acquired, events: forwardEvents(of: created, to: mailbox))
-                    mailbox.post(.tookOverEngine(created))
+                    guard let acquired = try EngineHost.acquire(in: directory, makeEngine: makeEngine) else { continue }
+                    try await acquired.start()
+                    takeover.set(host: acquired, events: forwardEvents(of: acquired.engine, to: mailbox))
+                    mailbox.post(.tookOverEngine(acquired.engine))
                 } catch {
                     mailbox.post(.status("could not take the engine over: \(error)", isError: true))
                 }
                 return
             }
         }
-        let signals = SignalWatch { number in mailbox.post(.signal(number)) }
+        // The render thread stops, restores the terminal and lets the engine record final states; if that has
+        // not happened within 4.5 s (a stuck frame), the terminal is restored from here and the process exits.
+        let signals = SignalWatch(escalation: (after: .milliseconds(4500), onStuck: { number in
+            EmergencyTerminalRestore.run()
+            _exit(128 + number)
+        })) { number in mailbox.post(.signal(number)) }
         CrashRestore.install()
 
         let result: Result<Int32?, Error> = await withCheckedContinuation { continuation in
@@ -74,12 +76,10 @@ public enum DashboardApp {
         }
         events?.cancel()
         watcher?.cancel()
-        if let engine {
-            // Final states recorded before we return: running tasks end as cancelled.
-            await engine.shutdown(deadline: .seconds(3))
-        }
+        // Final states recorded before we return: running tasks end as cancelled.
+        await host?.shutdown(deadline: .seconds(3))
         await takeover.shutdown()
-        withExtendedLifetime((signals, lock)) {}
+        withExtendedLifetime((signals, host)) {}
         switch result {
         case .success(let signal?):
             throw DashboardInterrupted(signal: signal)
@@ -129,35 +129,6 @@ public struct DashboardInterrupted: Error, Sendable {
     public let signal: Int32
 }
 
-/// SIGINT, SIGTERM and SIGHUP (the SSH connection dropped) as messages to the render thread,
-/// which stops, restores the terminal and lets the engine record final states. If that has not
-/// happened within 4.5 s (a stuck frame), the terminal is restored from here and the process exits.
-final class SignalWatch {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                handler(number)
-                DispatchQueue.global().asyncAfter(deadline: .now() + 4.5) {
-                    EmergencyTerminalRestore.run()
-                    _exit(128 + number)
-                }
-            }
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = sources
-    }
-
-    deinit {
-        for source in sources { source.cancel() }
-    }
-}
-
 /// Restores the terminal when the program crashes (a trap, a bad access), then hands the
 /// signal to whatever handled it before (Swift's backtracer), so the crash report still appears.
 enum CrashRestore {
@@ -186,18 +157,17 @@ enum CrashRestore {
 
 /// The engine an attached dashboard took over, kept (with its lock) until the dashboard exits.
 final class EngineTakeover: Sendable {
-    private let state = Mutex<(engine: TaskEngine?, lock: EngineLock?, events: Task<Void, Never>?)>((nil, nil, nil))
+    private let state = Mutex<(host: EngineHost?, events: Task<Void, Never>?)>((nil, nil))
 
-    func set(engine: TaskEngine, lock: EngineLock, events: Task<Void, Never>) {
-        state.withLock { $0 = (engine, lock, events) }
+    func set(host: EngineHost, events: Task<Void, Never>) {
+        state.withLock { $0 = (host, events) }
     }
 
     /// Records final states of what it runs, then lets the lock go.
     func shutdown() async {
-        let (engine, lock, events) = state.withLock { $0 }
+        let (host, events) = state.withLock { $0 }
         events?.cancel()
-        await engine?.shutdown(deadline: .seconds(3))
-        withExtendedLifetime(lock) {}
-        state.withLock { $0 = (nil, nil, nil) }
+        await host?.shutdown(deadline: .seconds(3))
+        state.withLock { $0 = (nil, nil) }
     }
 }

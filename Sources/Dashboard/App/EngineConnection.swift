@@ -48,7 +48,7 @@ enum EngineConnection: Sendable {
     private static func answer(_ answer: EngineClient.Answer) throws -> String {
         switch answer {
         case .done(let text): return text
-        case .failed(let text): throw ConfigurationError(text)
+        case .failed(let error): throw error
         case .noEngine: throw ConfigurationError("the engine went away before carrying the request out; it runs when an engine starts")
         }
     }

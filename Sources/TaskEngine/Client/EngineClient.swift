@@ -1,7 +1,8 @@
 import Foundation
 
 /// How a front end that does not hold the engine lock asks the engine to do something: a row in the
-/// request table, carried out by whichever process holds the lock, and its answer read back.
+/// request table, carried out by whichever process holds the lock, and its answer read back (the row
+/// is deleted once read).
 public struct EngineClient: Sendable {
     public let directory: StateDirectory
     public let store: TaskStore
@@ -14,9 +15,9 @@ public struct EngineClient: Sendable {
     public enum Answer: Sendable, Equatable {
         /// The engine carried the request out; the text is a task id or a message.
         case done(String)
-        /// The engine refused it; the text is the error line for the user.
-        case failed(String)
-        /// No engine holds the lock (any more) and the request is still waiting: the caller may take over.
+        /// The engine refused it, and why.
+        case failed(EngineError)
+        /// No engine holds the lock (any more) and the request is still waiting: the caller may start one.
         case noEngine
     }
 
@@ -27,16 +28,16 @@ public struct EngineClient: Sendable {
     }
 
     /// Waits for the answer to request `id`; `.noEngine` when nobody holds the lock to carry it out.
+    /// An answer read is deleted from the table. Throws `EngineError.didNotAnswer` after `timeout`.
     public func wait(for id: Int64, timeout: Duration = .seconds(60)) async throws -> Answer {
         let deadline = ContinuousClock.now + timeout
         var unownedSince: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
-            if let request = try store.request(id) {
-                switch request.status {
-                case .done: return .done(request.result ?? "")
-                case .failed: return .failed(request.result ?? "the engine refused the request")
-                case .new: break
-                }
+            if let request = try store.request(id), request.status != .new {
+                // Read: nobody needs the row any more. A failed delete only leaves it for the engine's pruning.
+                try? store.deleteRequest(id)
+                if let error = request.error { return .failed(error) }
+                return .done(request.result ?? "")
             }
             if EngineLock.holder(in: directory) == nil {
                 // Give a just-started engine a moment to take the lock before declaring nobody is there.
@@ -48,6 +49,6 @@ public struct EngineClient: Sendable {
             }
             try await Task.sleep(for: .milliseconds(40))
         }
-        throw ConfigurationError("the engine (pid \(EngineLock.holder(in: directory).map(String.init) ?? "?")) did not answer within \(timeout); it may be overloaded or stuck: see \(directory.logPath)")
+        throw EngineError.didNotAnswer("the engine (pid \(EngineLock.holder(in: directory).map(String.init) ?? "?")) did not answer within \(timeout); it may be overloaded or stuck: see \(directory.logPath)")
     }
 }

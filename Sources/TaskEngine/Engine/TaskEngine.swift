@@ -34,6 +34,8 @@ public actor TaskEngine {
     /// The last write of a final state that failed (a full disk, a damaged file): front ends report it.
     public private(set) var lastStoreError: Error?
     private var runsTasks = true
+    /// When a task was last submitted, started or ended: the host's idle exit counts from here.
+    public private(set) var lastActivity = ContinuousClock.now
 
     public static let interruptedReason = "interrupted: the engine stopped while it ran"
 
@@ -45,6 +47,11 @@ public actor TaskEngine {
         self.configuration = configuration
         self.logger = logger
         self.tracker = .shared
+    }
+
+    /// A line in the engine's log, for whoever hosts it (`serve` says when it serves and why it stops).
+    public nonisolated func log(_ message: String, metadata: Logger.Metadata = [:]) {
+        logger.info("\(message)", metadata: metadata)
     }
 
     // MARK: - Life cycle
@@ -61,8 +68,14 @@ public actor TaskEngine {
         if watchRequests {
             let interval = configuration.requestPollInterval
             requestWatcher = Task { [weak self] in
+                var pruned = ContinuousClock.now - .seconds(3600)
                 while let self, await !self.isShuttingDown {
                     await self.serveRequests()
+                    // Answers whose client went away before reading them (clients delete what they read).
+                    if ContinuousClock.now - pruned > .seconds(60) {
+                        pruned = ContinuousClock.now
+                        _ = try? self.store.deleteAnsweredRequests()
+                    }
                     try? await Task.sleep(for: interval)
                 }
             }
@@ -126,9 +139,10 @@ public actor TaskEngine {
 
     @discardableResult
     public func submit(_ submission: ValidatedSubmission, retryOf: UUID? = nil) throws -> TaskRecord {
-        guard !isShuttingDown else { throw ConfigurationError("the engine is shutting down; submit again once it runs") }
+        guard !isShuttingDown else { throw EngineError.shuttingDown }
         let record = Self.newRecord(submission, parent: nil, retryOf: retryOf)
         try store.insert([record])
+        lastActivity = .now
         logger.info("submitted", metadata: ["task": "\(record.id)", "type": "\(record.type)"])
         queue.append((record.id, submission.kind))
         publish(.taskChanged(record.id))
@@ -151,7 +165,7 @@ public actor TaskEngine {
     public func retry(_ id: UUID) throws -> TaskRecord {
         guard let original = try store.task(id) else { throw StoreError.notFound(id.uuidString) }
         guard original.state.isFinal else {
-            throw ConfigurationError("task \(id) is still \(original.state.rawValue); wait for it to end or cancel it first")
+            throw EngineError.stillRunning("task \(id.uuidString.lowercased()) is still \(original.state.rawValue); wait for it to end or cancel it first")
         }
         let submission = try registry.validate(Data(original.submission.utf8))
         return try submit(submission, retryOf: id)
@@ -226,6 +240,7 @@ public actor TaskEngine {
             return
         }
         let signaller = ProcessGroupSignaller()
+        lastActivity = .now
         running[id] = RunningTask(kind: kind, signaller: signaller, cancelReason: nil)
         logger.info("started", metadata: ["task": "\(id)", "type": "\(type(of: kind).type)"])
         publish(.taskChanged(id))
@@ -274,6 +289,7 @@ public actor TaskEngine {
             retryEnd(id, reason: "\(Self.storeFault(error)) when the task ended, so some output may be missing; its own result: \(outcome)",
                      cancelled: cancelled, at: Date())
         }
+        lastActivity = .now
         logger.info("ended", metadata: ["task": "\(id)", "state": "\(state.rawValue)", "reason": "\(reason ?? "")"])
         publish(.taskChanged(id))
         for waiter in endWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
@@ -434,10 +450,12 @@ public actor TaskEngine {
         }
     }
 
+    /// Records the answer with the error's `EngineError` code, so the client needs no message matching.
     private func finish(_ request: EngineRequest, _ result: Result<String, Error>) {
-        switch result {
-        case .success(let text): try? store.finishRequest(request.id, status: .done, result: text)
-        case .failure(let error): try? store.finishRequest(request.id, status: .failed, result: "\(error)")
+        do {
+            try store.finishRequest(request.id, result: result.mapError { EngineError($0) })
+        } catch {
+            logger.error("could not record the answer to a request", metadata: ["request": "\(request.id)", "error": "\(error)"])
         }
     }
 }

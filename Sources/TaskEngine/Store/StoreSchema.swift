@@ -120,6 +120,13 @@ enum StoreSchema {
                 END;
                 """)
         }
+        migrator.registerMigration("v4: request answers carry an EngineError code") { db in
+            // The client picks its exit code from the code, not from the message's wording (issue 11).
+            try db.execute(sql: """
+                ALTER TABLE request ADD COLUMN error_code TEXT;
+                CREATE INDEX request_answered ON request(finished_at) WHERE status != 'new';
+                """)
+        }
         return migrator
     }
 }

@@ -20,16 +20,13 @@ struct CancelCommand: AsyncParsableCommand {
                            code: ExitCodes.taskFailed)
         }
         let session = EngineSession(options: global, store: store)
-        let message = try await session.perform(.cancel, payload: record.id.uuidString) { lock in
-            // No engine runs: record the cancel directly (after recovering what a dead engine left).
-            let engine = try session.makeEngine()
-            do {
-                try await engine.start(runsTasks: false, watchRequests: false)
-                return try await engine.cancel(record.id).message
-            } catch { throw CLIError(error) }
-        }
-        print("\(record.id.uuidString.lowercased()): \(message)")
-        if message != CancelResult.cancelled.message { throw ExitCode(ExitCodes.taskFailed) }
+        // No engine runs: record the cancel directly (after recovering what a dead engine left); starting
+        // an engine only to cancel would also start the other pending tasks.
+        var message = try await session.withoutEngine { engine in try await engine.cancel(record.id).message }
+        if message == nil { message = try await session.perform(.cancel, payload: record.id.uuidString) }
+        let answer = message ?? ""
+        print("\(record.id.uuidString.lowercased()): \(answer)")
+        if answer != CancelResult.cancelled.message { throw ExitCode(ExitCodes.taskFailed) }
     }
 }
 
@@ -37,7 +34,7 @@ struct CancelCommand: AsyncParsableCommand {
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry", abstract: "Submit a finished task again; the new task records which one it retries.",
-        discussion: "When no engine runs, the retry is queued and runs when an engine starts (dashboard, serve or the next submit).")
+        discussion: "When no engine runs, one is started in the background (as for submit) and runs the retry.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The task id or a unique prefix of it.") var id: String
@@ -47,22 +44,10 @@ struct RetryCommand: AsyncParsableCommand {
         let store = try global.openStore()
         let record: TaskRecord
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
-        let session = EngineSession(options: global, store: store)
-        var queuedOnly = false
-        let newID = try await session.perform(.retry, payload: record.id.uuidString) { lock in
-            let engine = try session.makeEngine()
-            do {
-                try await engine.start(runsTasks: false, watchRequests: false)
-                queuedOnly = true
-                return try await engine.retry(record.id).id.uuidString
-            } catch { throw CLIError(error) }
-        }
+        let newID = try await EngineSession(options: global, store: store).perform(.retry, payload: record.id.uuidString)
         guard let uuid = UUID(uuidString: newID), let created = try store.task(uuid) else {
             throw CLIError("the engine answered \"\(newID)\" instead of a task id", code: ExitCodes.engine)
         }
         print(json ? try TaskJSON.render(created, store: store, detailed: false) : created.id.uuidString.lowercased())
-        if queuedOnly {
-            FileHandle.standardError.write(Data("thymis-tasks: no engine is running; the retry is queued and runs when one starts (thymis-tasks serve, the dashboard, or the next submit)\n".utf8))
-        }
     }
 }

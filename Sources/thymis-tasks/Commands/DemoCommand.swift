@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dashboard
 import Foundation
-import Logging
 import TaskEngine
 
 /// `demo`: a sample project and a representative mix of real tasks, shown in the dashboard.
@@ -44,10 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
         environment["THYMIS_TASKS_NIX_CONFIG"] = environment["THYMIS_TASKS_NIX_CONFIG"] ?? DemoProject.offlineNixConfig
         var configuration = try global.engineConfiguration()
         configuration.baseEnvironment = EngineConfiguration.childEnvironment(from: environment)
-        let sink = LogSink(path: global.directory.logPath)
-        var logger = Logger(label: "thymis-tasks.engine", factory: { FileLogHandler(label: $0, sink: sink) })
-        logger.logLevel = .info
-        let engine = TaskEngine(store: store, registry: .standard, configuration: configuration, logger: logger)
+        let engine = try EngineSession.makeEngine(options: global, store: store, configuration: configuration)
 
         // Without a dashboard nobody could cancel the VM, which runs until cancelled: leave it out.
         let submissions = DemoProject.submissions(projects, includeVM: !noDashboard)
@@ -57,21 +53,22 @@ struct DemoCommand: AsyncParsableCommand {
             for json in submissions {
                 if let running {
                     try await running.submit(Data(json.utf8))
-                } else if case .failed(let message) = try await client.send(.submit, payload: json).1 {
-                    throw CLIError(message, code: ExitCodes.engine)
+                } else if case .failed(let error) = try await client.send(.submit, payload: json).1 {
+                    throw CLIError(error)
                 }
             }
         }
         if noDashboard {
-            guard let lock = try EngineLock.acquire(in: directory) else {
+            guard let host = try EngineHost.acquire(in: directory, makeEngine: { engine }) else {
                 try await submitAll(nil)
                 return
             }
-            try await engine.start()
-            try await submitAll(engine)
-            await EngineSession(options: global, store: store).runUntilIdle(engine)
-            await engine.shutdown()
-            withExtendedLifetime(lock) {}
+            host.stopOnSignals()
+            try await host.start()
+            try await submitAll(host.engine)
+            // Until the queue is empty (or a signal).
+            _ = await host.run(idleExit: .zero)
+            await host.shutdown()
             return
         }
         try await DashboardCommand.open(directory: global.directory, store: store, options: flags.options, engine: engine,

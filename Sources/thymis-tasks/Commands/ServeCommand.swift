@@ -3,12 +3,15 @@ import Foundation
 import Logging
 import TaskEngine
 
-/// `serve`: the engine without a terminal, for systemd.
+/// `serve`: the engine without a terminal, for systemd, and what a client starts on demand.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the engine headless until SIGTERM (what a systemd unit runs).",
         discussion: """
             Holds the state directory's engine lock; other thymis-tasks processes hand it their requests. \
+            Never exits on idle unless given --idle-exit. Exits non-zero (4) when the state directory \
+            disappears or becomes unusable. A submit or retry that finds no engine starts \
+            `serve --on-demand --idle-exit $THYMIS_TASKS_IDLE_EXIT` (default 60) in the background. \
             With --project DIR it also submits an Auto-update of that project on a schedule: --auto-update, \
             else the project file's auto_update.schedule (local time; a run still going is not doubled).
             """)
@@ -22,30 +25,42 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The project file (default: DIR/thymis-project.json).", valueName: "path"))
     var projectFile: String?
 
+    @Option(help: ArgumentHelp("Exit after this many seconds with nothing pending, running or requested.", valueName: "seconds"))
+    var idleExit: Double?
+
+    @Flag(help: ArgumentHelp("Started by a client: log only to the log file, and exit quietly (0) when another engine already runs.",
+                             visibility: .hidden))
+    var onDemand = false
+
     func run() async throws {
+        if let idleExit, !(idleExit >= 0) { throw CLIError("--idle-exit \(idleExit): give a number of seconds, 0 or more", code: ExitCodes.usage) }
         let autoUpdate = try autoUpdateSchedule()
         let store = try global.openStore()
-        guard let lock = try EngineLock.acquire(in: global.directory) else {
-            let holder = EngineLock.holder(in: global.directory).map { " (pid \($0))" } ?? ""
-            throw CLIError("another process\(holder) already runs the engine for \(global.directory.path)", code: ExitCodes.engine)
-        }
-        let sink = LogSink(path: global.directory.logPath, alsoStderr: true)
-        let logger = Logger(label: "thymis-tasks.engine", factory: { FileLogHandler(label: $0, sink: sink) })
-        let engine = TaskEngine(store: store, configuration: try global.engineConfiguration(), logger: logger)
-        do { try await engine.start() } catch { throw CLIError(error) }
+        let host: EngineHost
+        let engine = try EngineSession.makeEngine(options: global, store: store, alsoStderr: !onDemand)
+        do {
+            guard let acquired = try EngineHost.acquire(in: global.directory, makeEngine: { engine }) else {
+                // Several clients may start an engine at the same moment: the lock decided, and the winner has their requests.
+                if onDemand { return }
+                let holder = EngineLock.holder(in: global.directory).map { " (pid \($0))" } ?? ""
+                throw CLIError("another process\(holder) already runs the engine for \(global.directory.path)", code: ExitCodes.engine)
+            }
+            host = acquired
+        } catch let error as CLIError { throw error } catch { throw CLIError(error) }
+        host.stopOnSignals()
+        do { try await host.start() } catch { throw CLIError(error) }
         if let (schedule, options) = autoUpdate {
             await AutoUpdateScheduler.start(engine: engine, directory: global.directory, schedule: schedule,
                                             projectPath: options.projectPath, projectFile: options.projectFilePath)
         }
-        logger.info("serving", metadata: ["state_dir": "\(global.directory.path)", "pid": "\(getpid())"])
-        let stopped = AsyncStream<Int32>.makeStream()
-        let trap = SignalTrap { signal in stopped.continuation.yield(signal) }
-        for await signal in stopped.stream {
-            logger.info("signal received; shutting down", metadata: ["signal": "\(signal)"])
-            break
+        engine.log("serving", metadata: ["state_dir": "\(global.directory.path)", "pid": "\(getpid())",
+                                              "idle_exit": "\(idleExit.map { "\($0) s" } ?? "never")", "on_demand": "\(onDemand)"])
+        let exit = await host.run(idleExit: idleExit.map { .milliseconds(Int64($0 * 1000)) })
+        if case .signal(let number) = exit { engine.log("signal received; shutting down", metadata: ["signal": "\(number)"]) }
+        await host.shutdown()
+        if case .stateDirectoryUnusable(let problem) = exit {
+            throw CLIError("the state directory cannot be used any more (\(problem)); the engine stopped", code: ExitCodes.store)
         }
-        await engine.shutdown()
-        withExtendedLifetime((trap, lock)) {}
     }
 
     /// The schedule and project of `--auto-update`/`--project`; nil when none is asked for.

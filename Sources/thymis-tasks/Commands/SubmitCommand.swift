@@ -12,14 +12,17 @@ struct SubmitOptions: ParsableArguments {
     var json = false
 }
 
-/// `submit`: hand a task to the engine (starting one in this process when none runs).
+/// `submit`: hand a task to the engine (starting one in the background when none runs).
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Submit a task: one of the forms below, or raw submission JSON with --file.",
         discussion: """
             Every field is checked before anything is stored. When no engine runs for the state \
-            directory, this process becomes the engine and keeps running until its queue is empty.
+            directory, one is started in the background (`serve --on-demand`, in its own session, logging \
+            to the state directory's log); it exits after THYMIS_TASKS_IDLE_EXIT seconds (default 60) with \
+            nothing pending or running. The command returns once the engine has the task (the id), or \
+            when the task has ended with --wait.
             Submission JSON: see docs/submissions.md, e.g. {"type": "build_project_task", "project_path": "/srv/fleet"}.
             """,
         subcommands: [BuildProjectSubmit.self, UpdateFlakeSubmit.self, DeploySubmit.self, BuildImageSubmit.self,
@@ -55,40 +58,23 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 }
 
-/// The shared path of every `submit` form: validate, hand over or run, report.
+/// The shared path of every `submit` form: validate, hand over (starting a background engine when none
+/// runs), report.
 struct Submitter {
     let global: GlobalOptions
     let options: SubmitOptions
 
     func submit(_ submission: ValidatedSubmission) async throws {
         let store = try global.openStore()
-        let session = EngineSession(options: global, store: store)
-        // The lock must live as long as the engine runs here: releasing it lets another process
-        // become the engine and "recover" tasks this one is still running.
-        var localEngine: (engine: TaskEngine, lock: EngineLock)?
-        let idText = try await session.perform(.submit, payload: submission.text) { lock in
-            let engine = try session.makeEngine()
-            try await engine.start()
-            localEngine = (engine, lock)
-            FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(TerminalText.errorLine(global.directory.path)); running tasks in this process until the queue is empty\n".utf8))
-            do { return try await engine.submit(submission).id.uuidString } catch { throw CLIError(error) }
-        }
+        let idText = try await EngineSession(options: global, store: store).perform(.submit, payload: submission.text)
         guard let id = UUID(uuidString: idText), let record = try store.task(id) else {
             throw CLIError("the engine answered \"\(idText)\" instead of a task id", code: ExitCodes.engine)
         }
-        if !options.wait {
+        guard options.wait else {
             try report(record, store: store)
-            // Scripts reading the id must get it now, not when this process' engine finishes the queue.
-            fflush(nil)
+            return
         }
-        if let (engine, lock) = localEngine {
-            await session.runUntilIdle(engine)
-            await engine.shutdown()
-            withExtendedLifetime(lock) {}
-            if let error = await engine.lastStoreError { throw CLIError(error) }
-        }
-        guard options.wait else { return }
-        let final = try await TaskWaiter(store: store, directory: global.directory).waitUntilEnded(id)
+        let final = try await TaskWaiter(store: store, options: global).waitUntilEnded(id)
         try report(final, store: store)
         if final.state != .completed { throw ExitCode(ExitCodes.taskFailed) }
     }

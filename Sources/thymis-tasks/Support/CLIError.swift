@@ -12,12 +12,12 @@ enum ExitCodes {
     static let notFound: Int32 = 3
     /// The state directory or database cannot be used.
     static let store: Int32 = 4
-    /// The engine did not answer in time.
+    /// The engine did not answer in time, was shutting down, or could not be started.
     static let engine: Int32 = 5
     /// A command-line usage error found by the argument parser.
     static let usage: Int32 = 64
 
-    static let summary = "0 done; 1 the task failed or was cancelled (--wait); 2 bad submission or argument (nothing stored); 3 no such task; 4 state directory or database unusable; 5 the engine did not answer; 64 usage error."
+    static let summary = "0 done; 1 the task failed or was cancelled (--wait); 2 bad submission or argument (nothing stored); 3 no such task; 4 state directory or database unusable; 5 the engine did not answer (or could not be started); 64 usage error."
 }
 
 /// An error for the user: one line on stderr and an exit code.
@@ -41,6 +41,14 @@ struct CLIError: Error {
             default: self.init(error.description, code: ExitCodes.store)
             }
         case let error as ConfigurationError: self.init(error.description, code: ExitCodes.badInput)
+        case let error as EngineError:
+            // By the error's kind, never by its wording (issue 11).
+            switch error {
+            case .noSuchTask, .ambiguousID: self.init(error.description, code: ExitCodes.notFound)
+            case .invalidSubmission, .stillRunning: self.init(error.description, code: ExitCodes.badInput)
+            case .storeUnusable: self.init(error.description, code: ExitCodes.store)
+            case .shuttingDown, .didNotAnswer, .failed: self.init(error.description, code: ExitCodes.engine)
+            }
         default: self.init(Self.sentence(for: error), code: ExitCodes.store)
         }
     }

@@ -2,75 +2,82 @@ import Foundation
 import Logging
 import TaskEngine
 
-/// Runs an action either in this process (when it can take the engine lock) or by handing it to the
-/// process that holds the lock, through the store's request table.
+/// Hands an action to the engine of the state directory through the store's request table, starting a
+/// background engine (`serve --on-demand`) first when none runs.
 struct EngineSession {
     let options: GlobalOptions
     let store: TaskStore
 
-    /// Sends `kind`/`payload` to the engine. When no engine runs, `takeOver` is called with the lock
-    /// held; it returns the answer produced in this process.
-    func perform(_ kind: EngineRequest.Kind, payload: String,
-                 takeOver: (EngineLock) async throws -> String) async throws -> String {
+    /// How many times a client starts an engine for one request before giving up (each start that
+    /// loses the lock race, or an engine that exits on idle just as the request arrives, costs one).
+    static let startAttempts = 5
+
+    /// Sends `kind`/`payload` and returns the engine's answer. When no engine runs it starts one in the
+    /// background, says so on stderr, and waits for that engine's answer (our request stays in the table
+    /// whichever engine wins the lock).
+    func perform(_ kind: EngineRequest.Kind, payload: String) async throws -> String {
         let directory = options.directory
-        if let lock = try EngineLock.acquire(in: directory) {
-            return try await takeOver(lock)
-        }
         let client = EngineClient(directory: directory, store: store)
-        var (id, answer) = try await send(client, kind, payload)
+        let id: Int64
+        do { id = try store.enqueueRequest(kind, payload: payload) } catch { throw CLIError(error) }
+        var starts = 0
+        if EngineLock.holder(in: directory) == nil {
+            try startEngine()
+            starts += 1
+        }
         while true {
+            let answer: EngineClient.Answer
+            do { answer = try await client.wait(for: id) } catch { throw CLIError(EngineError(error)) }
             switch answer {
             case .done(let text): return text
-            case .failed(let text): throw CLIError(text, code: Self.code(forEngineError: text))
+            case .failed(let error): throw CLIError(error)
             case .noEngine:
-                // The engine went away before carrying our request out: become the engine. Our request
-                // is still in the table, so the new engine's request watcher carries it out.
-                if let lock = try EngineLock.acquire(in: directory) {
-                    let engine = try makeEngine()
-                    try await engine.start()
-                    answer = try await wait(client, id)
-                    if kind == .submit { await runUntilIdle(engine) }
-                    await engine.shutdown()
-                    withExtendedLifetime(lock) {}
-                } else {
-                    answer = try await wait(client, id)
+                // Nobody took the lock, or the engine exited (idle, crashed) before our request: start one.
+                guard starts < Self.startAttempts else {
+                    try? store.deleteRequest(id)
+                    throw CLIError("started an engine \(starts) times but none answered; see \(directory.logPath)", code: ExitCodes.engine)
                 }
+                try startEngine()
+                starts += 1
             }
         }
     }
 
-    private func send(_ client: EngineClient, _ kind: EngineRequest.Kind, _ payload: String) async throws -> (Int64, EngineClient.Answer) {
-        do { return try await client.send(kind, payload: payload) } catch { throw Self.cliError(error) }
+    /// Starts `thymis-tasks serve --on-demand` in the background and tells the user (stderr: stdout is the id).
+    private func startEngine() throws {
+        let idleExit: Duration
+        do { idleExit = try EngineHost.idleExit() } catch { throw CLIError(error) }
+        let pid: pid_t
+        do { pid = try BackgroundEngine.start(directory: options.directory, idleExit: idleExit) } catch { throw CLIError(EngineError(error)) }
+        FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(options.directory.path); started one in the background (pid \(pid)); it exits after \(idleExit.components.seconds) s with nothing to do (log: \(options.directory.logPath))\n".utf8))
     }
 
-    private func wait(_ client: EngineClient, _ id: Int64) async throws -> EngineClient.Answer {
-        do { return try await client.wait(for: id) } catch { throw Self.cliError(error) }
+    /// Carries out an action in this process when no engine runs, without running any task (a CLI `cancel`
+    /// of a task a dead engine left): recovers first, then `body`. Nil when an engine runs (use `perform`).
+    func withoutEngine(_ body: (TaskEngine) async throws -> String) async throws -> String? {
+        guard let host = try EngineHost.acquire(in: options.directory, makeEngine: makeEngine) else { return nil }
+        do {
+            try await host.start(runsTasks: false, watchRequests: false)
+            let answer = try await body(host.engine)
+            await host.shutdown()
+            return answer
+        } catch {
+            await host.shutdown()
+            throw CLIError(error)
+        }
     }
 
-    /// A store that cannot be written (full disk, read-only file) is exit 4, not "the engine did not answer".
-    private static func cliError(_ error: Error) -> CLIError {
-        error is StoreError ? CLIError(error) : CLIError("\(error)", code: ExitCodes.engine)
-    }
-
-    static func code(forEngineError text: String) -> Int32 {
-        if text.hasPrefix("no task matches") || text.contains("\" matches ") { return ExitCodes.notFound }
-        if text.hasPrefix("cannot write to the task database") || text.hasPrefix("cannot open the task database") { return ExitCodes.store }
-        return ExitCodes.badInput
-    }
-
-    /// An engine for this state directory, logging to its log file.
+    /// An engine for this state directory, logging to its log file (and to stderr with `alsoStderr`).
     func makeEngine() throws -> TaskEngine {
-        let sink = LogSink(path: options.directory.logPath)
+        try Self.makeEngine(options: options, store: store)
+    }
+
+    static func makeEngine(options: GlobalOptions, store: TaskStore, alsoStderr: Bool = false,
+                           configuration: EngineConfiguration? = nil) throws -> TaskEngine {
+        let sink = LogSink(path: options.directory.logPath, alsoStderr: alsoStderr)
         var logger = Logger(label: "thymis-tasks.engine", factory: { label in FileLogHandler(label: label, sink: sink) })
         logger.logLevel = .info
-        return TaskEngine(store: store, registry: .standard, configuration: try options.engineConfiguration(), logger: logger)
-    }
-
-    /// Keeps an in-process engine running until nothing is pending or running, shutting it down cleanly
-    /// on SIGINT, SIGTERM or SIGHUP (final states recorded, processes stopped).
-    func runUntilIdle(_ engine: TaskEngine) async {
-        let trap = SignalTrap { _ in Task { await engine.shutdown() } }
-        await engine.waitUntilIdle()
-        withExtendedLifetime(trap) {}
+        return TaskEngine(store: store, registry: .standard, configuration: try configuration ?? options.engineConfiguration(),
+                          logger: logger)
     }
 }

@@ -51,8 +51,8 @@ struct DashboardPtyRecordingTests {
             """
         try flake.write(toFile: project + "/flake.nix", atomically: true, encoding: .utf8)
         let state = root + "/state"
-        let built = try await run(Executable.path!, ["submit", "build-project", "--state-dir", state, "--project", project, "--wait"],
-                                  environment: ["THYMIS_TASKS_NIX_CONFIG": DashboardTmuxTests.nixConfig])
+        let built = try await submitAndWaitForEngineExit(["submit", "build-project", "--state-dir", state, "--project", project, "--wait"],
+                                                         state: state, environment: ["THYMIS_TASKS_NIX_CONFIG": DashboardTmuxTests.nixConfig])
         #expect(built.status == 1, "the build fails on purpose")
 
         let recording = root + "/typescript"

@@ -28,8 +28,8 @@ struct DashboardTmuxTests {
             }
             """#.replacingOccurrences(of: "SALT", with: UUID().uuidString)
         try flake.write(toFile: project + "/flake.nix", atomically: true, encoding: .utf8)
-        let result = try await run(Executable.path!, ["submit", "build-project", "--state-dir", root + "/state", "--project", project, "--wait"],
-                             environment: ["THYMIS_TASKS_NIX_CONFIG": nixConfig])
+        let result = try await submitAndWaitForEngineExit(["submit", "build-project", "--state-dir", root + "/state", "--project", project, "--wait"],
+                                                          state: root + "/state", environment: ["THYMIS_TASKS_NIX_CONFIG": nixConfig])
         #expect(result.status == 0, "the build must complete: \(result.output)")
         return (root + "/state", root)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TaskEngine
 
 /// The built `thymis-tasks` and a tmux session running it: what the end-to-end tests drive.
 enum Executable {
@@ -125,4 +126,17 @@ final class TmuxSession {
 
 extension Array where Element == String {
     func contains(text: String) -> Bool { contains { $0.contains(text) } }
+}
+
+/// `submit ... --wait` with the background engine it starts exiting as soon as it is idle, and waits
+/// until that engine has let the lock go, so the dashboard a test opens next runs the engine itself.
+func submitAndWaitForEngineExit(_ arguments: [String], state: String, environment: [String: String]) async throws -> (status: Int32, output: String) {
+    var environment = environment
+    environment["THYMIS_TASKS_IDLE_EXIT"] = "0"
+    let result = try await run(Executable.path!, arguments, environment: environment)
+    let deadline = ContinuousClock.now + .seconds(15)
+    while EngineLock.holder(in: StateDirectory(path: state)) != nil && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return result
 }
