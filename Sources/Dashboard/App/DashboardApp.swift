@@ -59,13 +59,13 @@ public enum DashboardApp {
         }
         // The render thread stops, restores the terminal and lets the engine record final states; if that has
         // not happened within 4.5 s (a stuck frame), the terminal is restored from here and the process exits.
-        let signals = SignalWatch(escalation: (after: .milliseconds(4500), onStuck: { number in
+        var signals: SignalWatch? = SignalWatch(escalation: (after: .milliseconds(4500), onStuck: { number in
             EmergencyTerminalRestore.run()
             _exit(128 + number)
         })) { number in mailbox.post(.signal(number)) }
         CrashRestore.install()
 
-        let result: Result<Int32?, Error> = await withCheckedContinuation { continuation in
+        let result: Result<LoopOutcome, Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(returning: runLoop(store: store, options: options, mode: mode, mailbox: mailbox,
                                                        connection: connection))
@@ -76,18 +76,55 @@ public enum DashboardApp {
         }
         events?.cancel()
         watcher?.cancel()
+        if case .success(let outcome) = result, outcome.keepsTasksRunning, let host {
+            // The dashboard's signal handling (restore the terminal, exit) no longer applies.
+            signals = nil
+            await keepRunningDetached(host)
+            return
+        }
         // Final states recorded before we return: running tasks end as cancelled.
         await host?.shutdown(deadline: .seconds(3))
         await takeover.shutdown()
         withExtendedLifetime((signals, host)) {}
         switch result {
-        case .success(let signal?):
-            throw DashboardInterrupted(signal: signal)
-        case .success(nil):
+        case .success(let outcome) where outcome.signal != nil:
+            throw DashboardInterrupted(signal: outcome.signal!)
+        case .success:
             return
         case .failure(let error):
             throw error
         }
+    }
+
+    /// How the render loop ended.
+    struct LoopOutcome: Sendable {
+        var signal: Int32?
+        var keepsTasksRunning: Bool
+    }
+
+    /// "Keep them running": this process becomes the background engine. Its running tasks' processes are
+    /// its children and their output pipes are its own, so no other process could take them over without
+    /// losing their exit status or output; instead this process lets the terminal go (stdin/stdout/stderr to
+    /// /dev/null, a session of its own where possible, SIGHUP ignored, so closing the terminal stops
+    /// nothing), keeps serving requests, and exits like an engine started on demand once nothing has been
+    /// pending or running for `THYMIS_TASKS_IDLE_EXIT` seconds. Nothing is interrupted or recorded twice.
+    private static func keepRunningDetached(_ host: EngineHost) async {
+        let idleExit = (try? EngineHost.idleExit()) ?? .seconds(60)
+        let message = "thymis-tasks: the tasks keep running in the background in this process (pid \(getpid())); it serves other thymis-tasks commands and exits after \(idleExit.components.seconds) s with nothing to do. Closing the terminal stops nothing.\n"
+        FileHandle.standardOutput.write(Data(message.utf8))
+        signal(SIGHUP, SIG_IGN)
+        host.stopOnSignals([SIGINT, SIGTERM])
+        // Fails for a process-group leader (a shell's job); SIGHUP is ignored either way.
+        _ = setsid()
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        if null >= 0 {
+            for fd: Int32 in [0, 1, 2] { dup2(null, fd) }
+            close(null)
+        }
+        host.engine.log("the dashboard quit; its engine keeps running detached", metadata: ["idle_exit": "\(idleExit)"])
+        let exit = await host.run(idleExit: idleExit)
+        host.engine.log("the detached dashboard engine stops", metadata: ["reason": "\(exit)"])
+        await host.shutdown()
     }
 
     private static func forwardEvents(of engine: TaskEngine, to mailbox: Mailbox) -> Task<Void, Never> {
@@ -104,7 +141,7 @@ public enum DashboardApp {
 
     /// The body of the render thread: opens the terminal, loops, restores it on every path.
     private static func runLoop(store: TaskStore, options: DashboardOptions, mode: EngineMode, mailbox: Mailbox,
-                                connection: EngineConnection) -> Result<Int32?, Error> {
+                                connection: EngineConnection) -> Result<LoopOutcome, Error> {
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal(options: .init(color: options.color, mouse: options.mouse, ascii: options.ascii))
@@ -120,7 +157,7 @@ public enum DashboardApp {
         } catch {
             return .failure(Failure(description: "\(error)"))
         }
-        return .success(loop.stopSignal)
+        return .success(LoopOutcome(signal: loop.stopSignal, keepsTasksRunning: loop.keepsTasksRunning))
     }
 }
 

@@ -27,6 +27,8 @@ final class DashboardLoop {
     private var isRunning = true
     /// Set when a signal asked us to stop.
     private(set) var stopSignal: Int32?
+    /// Set when the user chose to keep this engine's tasks running after quitting.
+    private(set) var keepsTasksRunning = false
     private var lastFrame = ContinuousClock.now - .seconds(1)
     private var lastDrawnSecond = -1
     private var lastPoll = ContinuousClock.now
@@ -143,6 +145,7 @@ final class DashboardLoop {
         apply(outcome.actions)
         if outcome.listReloaded { loader.markStale() }
         if outcome.quit { isRunning = false }
+        if outcome.keepsTasksRunning { keepsTasksRunning = true }
     }
 
     /// Applies actions that came from outside the model (effects, the engine, the store).

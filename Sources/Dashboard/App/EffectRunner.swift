@@ -11,6 +11,8 @@ final class EffectRunner {
     struct Outcome {
         var actions: [DashboardAction] = []
         var quit = false
+        /// The quit keeps this engine's tasks running (the process becomes the background engine).
+        var keepsTasksRunning = false
         /// The list was read again: the selected task may be another one.
         var listReloaded = false
     }
@@ -35,6 +37,9 @@ final class EffectRunner {
             switch effect {
             case .quit:
                 outcome.quit = true
+            case .quitKeepingTasks:
+                outcome.quit = true
+                outcome.keepsTasksRunning = true
             case .cancel(let id):
                 connection.cancel(id, mailbox: mailbox)
                 status("cancelling…")

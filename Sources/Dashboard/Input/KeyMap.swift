@@ -154,7 +154,8 @@ struct KeyMap: Sendable {
 
         Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmCancel, description: "cancel the task and its children", footer: "cancel it"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmCancel, description: "keep it running", footer: "keep it running"),
-        Binding(keys: [char("y"), char("Y"), .key(.enter), .ctrl("c")], label: "y/Y/Enter/Ctrl-c", action: .confirmDialog, scope: .confirmQuit, description: "quit, cancelling the tasks this engine runs", footer: "quit"),
+        Binding(keys: [char("s"), char("S"), char("y"), char("Y"), .key(.enter), .ctrl("c")], label: "s/y/Enter/Ctrl-c", action: .confirmDialog, scope: .confirmQuit, description: "quit, stopping the tasks this engine runs (recorded as cancelled)", footer: "stop"),
+        Binding(keys: [char("k"), char("K")], label: "k/K", action: .keepTasksRunning, scope: .confirmQuit, description: "quit, keeping the tasks running in the background (this process stays the engine until idle)", footer: "keep running"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmQuit, description: "stay", footer: "stay"),
 
         Binding(keys: [char("j"), .key(.down)], label: "j/↓", action: .dialogMove(1), scope: .newTaskMenu, description: "next task type"),

@@ -40,6 +40,8 @@ enum DashboardAction: Equatable, Sendable {
     case dialogPage(Int)
     /// Yes, choose, submit, run: what Enter does in the open dialog.
     case confirmDialog
+    /// The quit dialog: quit, and this process keeps running its engine's tasks in the background.
+    case keepTasksRunning
     case closeDialog
     /// The new-task form: back to the menu of task types.
     case dialogBack
@@ -78,4 +80,6 @@ enum DashboardEffect: Equatable, Sendable {
     /// The list query (state or type filter) changed: read the list again.
     case reloadTasks
     case quit
+    /// Quit, but this process keeps running its engine in the background until idle (issue 11).
+    case quitKeepingTasks
 }

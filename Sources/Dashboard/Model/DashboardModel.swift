@@ -151,6 +151,7 @@ struct DashboardModel: Sendable {
         case .confirmQuit:
             switch action {
             case .confirmDialog: modal = nil; return [.quit]
+            case .keepTasksRunning: modal = nil; return [.quitKeepingTasks]
             case .closeDialog: modal = nil
             default: break
             }
@@ -400,7 +401,7 @@ struct DashboardModel: Sendable {
             }
             return [.quit]
 
-        case .dialogMove, .dialogPage, .confirmDialog, .closeDialog, .dialogBack, .nextField, .previousField,
+        case .dialogMove, .dialogPage, .confirmDialog, .keepTasksRunning, .closeDialog, .dialogBack, .nextField, .previousField,
              .type, .eraseCharacter, .clearText:
             return applyInDialog(action)
 

@@ -5,7 +5,7 @@ enum Modal: Equatable, Sendable {
     /// The key list; the offset scrolls it.
     case help(offset: Int)
     case confirmCancel(taskID: UUID, name: String)
-    /// Tasks run in this engine; quitting stops them.
+    /// Tasks run in this engine: stop them, or keep them running in the background?
     case confirmQuit(running: Int)
     /// The list of task types to submit, with the one under the cursor.
     case newTaskMenu(selected: Int)

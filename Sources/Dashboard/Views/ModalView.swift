@@ -18,8 +18,8 @@ struct ModalView {
         case .confirmQuit(let running):
             box(title: "Quit", lines: [
                 [StyledRun("\(running) task\(running == 1 ? "" : "s") run in this engine.")],
-                [StyledRun("Quitting cancels \(running == 1 ? "it" : "them") (recorded as cancelled);", theme.label)],
-                [StyledRun("pending tasks wait for the next engine.", theme.label)],
+                [StyledRun("Stop \(running == 1 ? "it" : "them") (recorded as cancelled), or keep", theme.label)],
+                [StyledRun("\(running == 1 ? "it" : "them") running in the background?", theme.label)],
                 [],
                 keyLine(model.keyMap, .confirmQuit, separator: "   ", textStyle: .plain),
             ], on: terminal)

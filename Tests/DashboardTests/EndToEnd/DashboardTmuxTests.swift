@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TaskEngine
 
 /// The real dashboard in a real terminal (tmux), on a state directory with a real nix build.
 @Suite("The dashboard in tmux", .serialized, .enabled(if: Executable.path != nil && FileManager.default.isExecutableFile(atPath: TmuxSession.tmux)))
@@ -207,5 +208,52 @@ struct DashboardTmuxTests {
         // 10 lines a second: a gap of at most 10 is at most ~1 s behind.
         #expect(gaps.allSatisfy { $0 <= 10 }, "\(gaps)")
         try await engine.send("q")
+    }
+
+    @Test("quitting with tasks running and choosing keep: the terminal closes, the task finishes in the background, nothing interrupted")
+    func keepRunningOnQuit() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dash-keep-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = root + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        try """
+            { outputs = { self }: { nixosConfigurations.slow.config.system.build.toplevel = derivation {
+                name = "keep-\(UUID().uuidString.prefix(8))"; system = "x86_64-linux"; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+                args = [ "-c" "i=0; while [ $i -lt 60 ]; do i=$((i+1)); echo step-$i; sleep 0.1; done; mkdir -p $out" ]; }; }; }
+            """.write(toFile: project + "/flake.nix", atomically: true, encoding: .utf8)
+        let state = root + "/state"
+        let session = try await TmuxSession(command: "THYMIS_TASKS_IDLE_EXIT=1 THYMIS_TASKS_NIX_CONFIG='\(Self.nixConfig)' LANG=C.UTF-8 \(Executable.path!) --state-dir \(state); echo EXIT=$?; sleep 30")
+        defer { session.close() }
+        try await session.waitFor { $0.contains(text: "engine: this process") }
+        let submitted = try await run(Executable.path!, ["submit", "build-project", "--state-dir", state, "--project", project])
+        #expect(submitted.status == 0)
+        let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        var screen = try await session.waitFor(timeout: 30) { $0.contains(text: "step-") && $0[0].contains("1 running") }
+        #expect(screen[0].contains("1 running"), "\(screen.joined(separator: "\n"))")
+        try await session.send("q")
+        screen = try await session.waitFor { $0.contains(text: "keep running") }
+        #expect(screen.contains(text: "Stop it (recorded as cancelled), or keep"), "\(screen.joined(separator: "\n"))")
+        try await session.send("k")
+        screen = try await session.waitFor { $0.contains(text: "keep running in the background in this process") }
+        #expect(screen.contains(text: "keep running in the background in this process"), "\(screen.joined(separator: "\n"))")
+        // The terminal goes away (SIGHUP to the pane's processes); the engine lives on.
+        session.close()
+        let store = try TaskStore(directory: StateDirectory(path: state), readOnly: true)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var record = try store.task(UUID(uuidString: id)!)
+        while record?.state.isFinal != true && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            record = try store.task(UUID(uuidString: id)!)
+        }
+        #expect(record?.state == .completed, "\(String(describing: record?.failureReason))")
+        #expect(record?.cancelled == false)
+        let lines = try await run(Executable.path!, ["logs", id, "--stream", "build", "--state-dir", state]).output
+        #expect(lines.contains("step-1\n") && lines.contains("step-60"), "no output lost")
+        // It then exits on idle like an engine started on demand.
+        let gone = ContinuousClock.now + .seconds(20)
+        while EngineLock.holder(in: StateDirectory(path: state)) != nil && ContinuousClock.now < gone {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(EngineLock.holder(in: StateDirectory(path: state)) == nil, "the detached engine exited when idle")
     }
 }
