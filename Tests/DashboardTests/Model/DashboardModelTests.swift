@@ -266,6 +266,11 @@ struct DashboardModelTests {
         #expect(model.handle(key("n")) == [])
         _ = model.handle(key("q"))
         #expect(model.handle(key("y")) == [.quit])
+        _ = model.handle(key("q"))
+        #expect(model.handle(key("s")) == [.quit], "s stops them")
+        _ = model.handle(key("q"))
+        #expect(model.handle(key("k")) == [.quitKeepingTasks], "k keeps them running in the background")
+        #expect(model.modal == nil)
         model.mode = .attached(pid: 42)
         #expect(model.handle(key("q")) == [.quit], "an attached dashboard never stops tasks")
     }
