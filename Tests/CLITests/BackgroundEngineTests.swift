@@ -10,7 +10,7 @@ struct BackgroundEngineTests {
     let cli: CLIRunner
     init() throws { cli = try CLIRunner() }
 
-    @Test("a submit of a never-ending task with no engine returns within 3 s; the task runs; cancel stops it; the engine exits when idle and leaves no process")
+    @Test("a submit of a never-ending task with no engine returns at once; the task runs; cancel stops it; the engine exits when idle and leaves no process")
     func submitReturnsAtOnce() async throws {
         defer { cli.cleanUp() }
         let marker = "thymis-bg-forever-\(UUID().uuidString.prefix(8))"
@@ -19,7 +19,9 @@ struct BackgroundEngineTests {
         let submitted = try await cli.run(["submit", "build-project", "--project", project], timeout: .seconds(30))
         let took = ContinuousClock.now - started
         #expect(submitted.status == 0, "\(submitted.stderr)")
-        #expect(took < .seconds(3), "returned after \(took)")
+        // ~0.2 s on an idle machine (measured); the bound allows for a loaded one. What matters: it does not
+        // wait for a task that never ends.
+        #expect(took < .seconds(6), "returned after \(took)")
         #expect(submitted.stderr.contains("started one in the background"))
         let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(UUID(uuidString: id) != nil)
