@@ -21,8 +21,9 @@ struct EngineSession {
         let id: Int64
         do { id = try store.enqueueRequest(kind, payload: payload) } catch { throw CLIError(error) }
         var starts = 0
+        var started: pid_t?
         if EngineLock.holder(in: directory) == nil {
-            try startEngine()
+            started = try startEngine()
             starts += 1
         }
         while true {
@@ -32,24 +33,36 @@ struct EngineSession {
             case .done(let text): return text
             case .failed(let error): throw CLIError(error)
             case .noEngine:
+                // The engine we started is still starting (a loaded machine): give it the time it needs.
+                if let pid = started, Self.isRunning(pid) {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
                 // Nobody took the lock, or the engine exited (idle, crashed) before our request: start one.
                 guard starts < Self.startAttempts else {
                     try? store.deleteRequest(id)
                     throw CLIError("started an engine \(starts) times but none answered; see \(directory.logPath)", code: ExitCodes.engine)
                 }
-                try startEngine()
+                started = try startEngine()
                 starts += 1
             }
         }
     }
 
+    /// Whether our child `pid` has not exited yet (reaping it if it has: a lost lock race exits at once).
+    private static func isRunning(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
     /// Starts `thymis-tasks serve --on-demand` in the background and tells the user (stderr: stdout is the id).
-    private func startEngine() throws {
+    private func startEngine() throws -> pid_t {
         let idleExit: Duration
         do { idleExit = try EngineHost.idleExit() } catch { throw CLIError(error) }
         let pid: pid_t
         do { pid = try BackgroundEngine.start(directory: options.directory, idleExit: idleExit) } catch { throw CLIError(EngineError(error)) }
         FileHandle.standardError.write(Data("thymis-tasks: no engine was running for \(options.directory.path); started one in the background (pid \(pid)); it exits after \(idleExit.components.seconds) s with nothing to do (log: \(options.directory.logPath))\n".utf8))
+        return pid
     }
 
     /// Carries out an action in this process when no engine runs, without running any task (a CLI `cancel`
