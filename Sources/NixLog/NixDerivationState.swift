@@ -1,17 +1,48 @@
-/// What the summary knows about one derivation Nix built (or tried to).
+/// What the summary knows about one derivation Nix built (or tried to, or planned to).
 public struct NixDerivationState: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable {
+    /// How the derivation's build went. Exactly one per derivation; decided from the activity
+    /// structure (its Build activity's start and stop, Nix's done/failed counters on the Builds
+    /// activity), with Nix's error text naming it only to tell whose builder failed.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// Listed in Nix's plan ("these N derivations will be built:") and not started yet.
+        case planned
         /// Its Build activity is running.
         case building
         /// Its Build activity stopped and Nix counted a build as done.
         case built
-        /// Nix reported it failed (a failed count on Builds, or an error naming it).
+        /// Its own builder failed (non-zero exit, signal, timeout, hash mismatch): Nix counted a
+        /// failed build for it, or named it in a builder error.
         case failed
-        /// Never built because a dependency failed (named in Nix's "dependencies of derivation ... failed").
+        /// Its build started and was stopped before it finished: another build failed (without
+        /// `--keep-going`), the task was cancelled, or nix itself ended.
+        case interrupted
+        /// Never started because one of its inputs failed.
         case dependencyFailed
-        /// Its Build activity stopped without Nix saying how it went (e.g. Nix was interrupted).
-        case stopped
+        /// Planned, and the nix process ended without reaching it.
+        case notBuilt
+
+        /// Snapshots written before `interrupted` existed called it `stopped`.
+        public init(from decoder: any Decoder) throws {
+            let raw = try decoder.singleValueContainer().decode(String.self)
+            self = raw == "stopped" ? .interrupted : Status(rawValue: raw) ?? .interrupted
+        }
+
+        /// How people read it: "built", "dependency failed", "not built".
+        public var label: String {
+            switch self {
+            case .dependencyFailed: "dependency failed"
+            case .notBuilt: "not built"
+            default: rawValue
+            }
+        }
+
+        /// Whether the derivation is done with (nothing more will happen to it in this process).
+        public var isFinal: Bool { self != .building && self != .planned }
     }
+
+    /// How many of a derivation's last build log lines are kept while it builds (and after, when it
+    /// did not build): what a failure report quotes.
+    public static let recentLineLimit = 20
 
     /// The `.drv` store path.
     public var path: String
@@ -29,9 +60,23 @@ public struct NixDerivationState: Sendable, Codable, Equatable {
     public var lastLine: String?
     /// The error message about it, ANSI-stripped, when Nix reported it failed.
     public var failure: String?
+    /// The builder's exit code, when Nix's failure message gives one ("failed with exit code 2").
+    public var exitCode: Int?
+    /// Its last `recentLineLimit` build log lines (ANSI kept), while it builds and when it did not
+    /// build; dropped once it is built. From Nix's own "Last N log lines:" when none were seen.
+    public var recentLines: [String]?
     /// Times from `NixProcessState.clock` when its Build activity started and stopped (nil without a clock).
     public var startedAt: Double?
     public var endedAt: Double?
+    /// Whether one of Nix's failed-build counts is attributed to it (nil: no). Lets an error naming
+    /// another derivation move that count to the right one.
+    var countedFailure: Bool?
+
+    public init(path: String, status: Status, logLines: Int = 0) {
+        self.path = path
+        self.status = status
+        self.logLines = logLines
+    }
 
     /// The derivation's name: the store path without directory, hash and `.drv`.
     public var name: String {

@@ -69,9 +69,11 @@ public struct NixLogDecoder: Sendable {
         if start < count { appendPending(base + start, count - start) }
     }
 
-    /// End of stream: a final line without newline still counts.
+    /// End of stream: a final line without newline still counts, and every derivation gets its
+    /// final outcome (a build still running was interrupted, a planned one was not built).
     public mutating func finish(emit: (NixLogOutput) -> Void) {
         if !pending.isEmpty || pendingTruncated { flushPending(emit) }
+        state.endOfStream()
     }
 
     private mutating func appendPending(_ p: UnsafePointer<UInt8>, _ count: Int) {

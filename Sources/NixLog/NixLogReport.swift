@@ -12,6 +12,7 @@ public struct NixLogReport: Sendable, Encodable {
         case copies, downloads, copiedPaths, substitutions, expectedByActivityType, derivations, derivationsOmitted
         case truncatedLines, events, otherEvents, runningActivities, filesLinked, bytesLinked
         case untrustedPaths, corruptedPaths, fetchStatus, firstEventAt, lastEventAt, machines
+        case outcomes, plannedBuilds, unlistedNotBuilt
     }
 
     private struct ErrorEntry: Encodable {
@@ -46,7 +47,9 @@ public struct NixLogReport: Sendable, Encodable {
 
     private struct Derivation: Encodable {
         let d: NixDerivationState
-        enum Key: String, CodingKey { case path, name, status, phase, host, round, rounds, logLines, lastLine, failure, startedAt, endedAt }
+        enum Key: String, CodingKey {
+            case path, name, status, phase, host, round, rounds, logLines, lastLine, failure, exitCode, recentLines, startedAt, endedAt
+        }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(d.path, forKey: .path)
@@ -59,6 +62,8 @@ public struct NixLogReport: Sendable, Encodable {
             try c.encode(d.logLines, forKey: .logLines)
             try c.encode(d.lastLine?.strippingANSIEscapes, forKey: .lastLine)
             try c.encode(d.failure, forKey: .failure)
+            try c.encodeIfPresent(d.exitCode, forKey: .exitCode)
+            try c.encodeIfPresent(d.recentLines?.map(\.strippingANSIEscapes), forKey: .recentLines)
             try c.encodeIfPresent(d.startedAt, forKey: .startedAt)
             try c.encodeIfPresent(d.endedAt, forKey: .endedAt)
         }
@@ -79,12 +84,13 @@ public struct NixLogReport: Sendable, Encodable {
 
     private struct Machine: Encodable {
         let m: NixMachineCounts
-        enum Key: String, CodingKey { case building, built, failed }
+        enum Key: String, CodingKey { case building, built, failed, interrupted }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(m.building, forKey: .building)
             try c.encode(m.built, forKey: .built)
             try c.encode(m.failed, forKey: .failed)
+            try c.encode(m.interrupted, forKey: .interrupted)
         }
     }
 
@@ -123,6 +129,12 @@ public struct NixLogReport: Sendable, Encodable {
         try c.encode(Dictionary(uniqueKeysWithValues: state.expectedByActivityType.map { (String($0.key), $0.value) }), forKey: .expectedByActivityType)
         try c.encode(state.derivations.map(Derivation.init), forKey: .derivations)
         try c.encode(state.derivationsOmitted, forKey: .derivationsOmitted)
+        // One count per outcome, every outcome present; "notBuilt" includes the unlisted ones.
+        var outcomes = Dictionary(uniqueKeysWithValues: NixDerivationState.Status.allCases.map { ($0.rawValue, state.count($0)) })
+        outcomes[NixDerivationState.Status.notBuilt.rawValue, default: 0] += state.streamEnded == true ? state.unlistedNotBuilt : 0
+        try c.encode(outcomes, forKey: .outcomes)
+        try c.encodeIfPresent(state.plannedBuilds, forKey: .plannedBuilds)
+        try c.encode(state.unlistedNotBuilt, forKey: .unlistedNotBuilt)
         // Keyed by the machine as Nix names it (the builder's store URI), "local" for this machine.
         try c.encode(Dictionary(state.machines.map { ($0.machine ?? "local", Machine(m: $0)) }) { first, _ in first },
                      forKey: .machines)
@@ -155,20 +167,26 @@ public struct NixLogReport: Sendable, Encodable {
             line()
             line("derivations:")
             for d in state.derivations {
-                var s = "  \(d.status.rawValue.padding(to: 16)) \(d.name)"
+                var s = "  \(d.status.label.padding(to: 17)) \(d.name)"
                 if let phase = d.phase { s += " [\(phase)]" }
                 if let host = d.host { s += " on \(NixMachineCounts.displayName(host))" }
+                if let code = d.exitCode { s += " exit code \(code)" }
                 s += " (\(d.logLines) lines)"
                 line(s)
                 if let last = d.lastLine { line("    last: \(last.strippingANSIEscapes)") }
             }
             if state.derivationsOmitted > 0 { line("  ... and \(state.derivationsOmitted) more") }
+            if state.unlistedNotBuilt > 0 {
+                line("  \(state.unlistedNotBuilt) more \(state.streamEnded == true ? "not built" : "waiting") (Nix did not name them)")
+            }
+            line("outcomes: " + NixLogReport.outcomeLine(state))
             let machines = state.machines
             if machines.contains(where: { $0.machine != nil }) {
                 line()
                 line("machines:")
                 for m in machines {
-                    line("  \(m.displayName): \(m.building) building, \(m.built) built, \(m.failed) failed")
+                    line("  \(m.displayName): \(m.building) building, \(m.built) built, \(m.failed) failed"
+                        + (m.interrupted > 0 ? ", \(m.interrupted) interrupted" : ""))
                 }
             }
         }
@@ -194,6 +212,21 @@ public struct NixLogReport: Sendable, Encodable {
             }
         }
         return out
+    }
+}
+
+extension NixLogReport {
+    /// "1 failed, 1 interrupted, 1 dependency failed, 2 built": the non-zero outcomes, worst first.
+    public static func outcomeLine(_ state: NixProcessState) -> String {
+        let order: [NixDerivationState.Status] = [.failed, .interrupted, .dependencyFailed, .notBuilt, .building, .planned, .built]
+        var parts: [String] = []
+        for status in order {
+            var n = state.count(status)
+            if status == .notBuilt && state.streamEnded == true { n += state.unlistedNotBuilt }
+            if status == .planned && state.streamEnded != true { n += state.unlistedNotBuilt }
+            if n > 0 { parts.append("\(n) \(status == .planned ? "waiting" : status.label)") }
+        }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }
 

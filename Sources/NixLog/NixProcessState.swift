@@ -96,6 +96,12 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     public var clock: Double?
     public internal(set) var firstEventAt: Double?
     public internal(set) var lastEventAt: Double?
+    /// Set once the nix process' stderr ended (`NixLogDecoder.finish`): derivations still building
+    /// were interrupted, planned ones were not built. Optional so older snapshots still decode.
+    public internal(set) var streamEnded: Bool?
+    /// The most derivations Nix planned to build at once (the largest expected + done + failed of
+    /// the Builds activity): Nix lowers `expected` when it drops goals, so the peak is the plan.
+    public internal(set) var plannedBuilds: Int?
 
     private var derivationIndex: [String: Int] = [:]
     /// Builds' done/failed counts already attributed to stopped Build activities.
@@ -105,6 +111,9 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     /// was running. Nix 2.8 sends no `parent`, so this is how the remote daemon's ones are told apart.
     private var primaryBuildsActivity: UInt64?
     private var primaryCopiesActivity: UInt64?
+    /// The last message was Nix's plan header ("these N derivations will be built:"): the messages
+    /// that follow list the derivations, one `  /nix/store/...drv` each.
+    private var readingPlan: Bool?
 
     public init() {
         messagesByLevel = NixLevel.allCases.map { _ in
@@ -142,9 +151,44 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         guard let activity = runningActivities[id] else { return nil }
         if let index = activity.derivationIndex {
             derivations[index].logLines += 1
-            derivations[index].lastLine = text.utf8.count > Self.lastLineLimit ? text.truncated(toUTF8Bytes: Self.lastLineLimit) : text
+            let line = text.utf8.count > Self.lastLineLimit ? text.truncated(toUTF8Bytes: Self.lastLineLimit) : text
+            derivations[index].lastLine = line
+            if derivations[index].recentLines == nil { derivations[index].recentLines = [] }
+            derivations[index].recentLines!.append(line)
+            if derivations[index].recentLines!.count > NixDerivationState.recentLineLimit {
+                derivations[index].recentLines!.removeFirst()
+            }
         }
         return activity.derivationPath
+    }
+
+    /// The stream ended: builds whose activity never stopped were interrupted (nix was killed or
+    /// exited), planned derivations never reached are not built.
+    mutating func endOfStream() {
+        streamEnded = true
+        readingPlan = nil
+        for index in derivations.indices {
+            switch derivations[index].status {
+            case .building:
+                derivations[index].status = .interrupted
+                derivations[index].endedAt = derivations[index].endedAt ?? clock
+            case .planned:
+                derivations[index].status = .notBuilt
+            default:
+                break
+            }
+        }
+    }
+
+    /// Derivations Nix planned that are not listed (Nix 2.8's `nix build` never names them before
+    /// building): once the stream ended, the ones never reached; before, the ones still waiting.
+    public var unlistedNotBuilt: Int {
+        max(0, (plannedBuilds ?? 0) - derivations.count - derivationsOmitted)
+    }
+
+    /// The derivations with this outcome.
+    public func count(_ status: NixDerivationState.Status) -> Int {
+        derivations.reduce(0) { $0 + ($1.status == status ? 1 : 0) }
     }
 
     mutating func countOtherLine(truncated: Bool) {
@@ -158,11 +202,13 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         guard let error = message.error else {
             let text = message.text.strippingANSIEscapes
             messagesByLevel[message.level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
+            notePlan(text)
             // A remote build's failure comes first as a plain message naming the machine and the real
             // exit code; the structured error after it only says "exit code 1".
-            if message.level == .error, text.hasPrefix("error: build of '") { noteFailure(in: String(text.dropFirst(7))) }
+            if message.level == .error, text.hasPrefix("error: ") { noteFailure(in: String(text.dropFirst(7))) }
             return
         }
+        readingPlan = nil
         let raw = error.rawMessage.strippingANSIEscapes
         errors.append(NixErrorSummary(
             level: message.level,
@@ -177,24 +223,73 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         if message.level == .error { noteFailure(in: raw) }
     }
 
-    /// Nix names failed derivations only in error messages ("builder for '/nix/store/x.drv' failed ...",
-    /// "building of '/nix/store/x.drv!out' ... timed out", "N dependencies of derivation '...drv' failed to build",
-    /// "build of '/nix/store/x.drv' on 'ssh-ng://builder' failed: ...").
+    /// Nix's plan: "these N derivations will be built:" (or "this derivation will be built:"), then
+    /// one message per derivation. Nix 2.8's `nix build` prints it only with --dry-run; nix-build and
+    /// newer Nix print it before building.
+    private mutating func notePlan(_ text: String) {
+        if text.hasSuffix("will be built:") && (text.hasPrefix("these ") || text.hasPrefix("this derivation")) {
+            readingPlan = true
+            return
+        }
+        guard readingPlan == true else { return }
+        let path = String(text.trimmingSpaces)
+        guard path.hasPrefix("/"), path.hasSuffix(".drv"), !path.contains(" ") else {
+            readingPlan = nil
+            return
+        }
+        if derivationIndex[path] == nil { _ = appendDerivation(path: path, status: .planned) }
+    }
+
+    /// Which derivation an error message says failed, and how (see `NixFailureMessage` for the
+    /// wordings of each Nix version). Only this tells a failed builder from an interrupted one when
+    /// several builds stop at once; the derivation's own Build activity decides everything else.
     private mutating func noteFailure(in raw: String) {
-        guard let open = raw.firstIndex(of: "'") else { return }
-        let rest = raw[raw.index(after: open)...]
-        guard let close = rest.firstIndex(of: "'") else { return }
-        var quoted = rest[..<close]
-        if let bang = quoted.firstIndex(of: "!") { quoted = quoted[..<bang] }
-        guard quoted.hasSuffix(".drv") else { return }
-        let path = String(quoted)
-        let dependency = raw.contains("dependencies of derivation") || raw.contains("dependencies couldn't be built")
-        guard dependency || raw.hasPrefix("builder for") || raw.hasPrefix("building of") || raw.hasPrefix("build of") else { return }
+        guard let failure = NixFailureMessage(raw) else { return }
+        let path = failure.derivation
         let index = derivationIndex[path] ?? appendDerivation(path: path, status: .dependencyFailed)
         guard let index else { return }
-        if !dependency { derivations[index].status = .failed }
-        // The remote build's own account (machine, real exit code, last lines) says more than what follows it.
-        if derivations[index].failure?.hasPrefix("build of '") != true { derivations[index].failure = raw }
+        var derivation = derivations[index]
+        switch failure.kind {
+        case .dependencyFailed:
+            // Only a derivation that never started: one whose build ran says more about itself.
+            if derivation.status == .planned || derivation.status == .dependencyFailed {
+                derivation.status = .dependencyFailed
+                if derivation.failure == nil { derivation.failure = raw }
+            }
+        case .ownFailure:
+            derivation.status = .failed
+            // The remote build's own account (machine, real exit code, last lines) says more than what follows it.
+            if derivation.failure?.hasPrefix("build of '") != true {
+                derivation.failure = raw
+                derivation.exitCode = failure.exitCode ?? derivation.exitCode
+            }
+            if derivation.recentLines?.isEmpty != false, !failure.logTail.isEmpty { derivation.recentLines = failure.logTail }
+        }
+        derivations[index] = derivation
+        if failure.kind == .ownFailure { takeFailedCount(for: index) }
+    }
+
+    /// Makes sure a derivation Nix named as failed carries one of the Builds activity's failed counts:
+    /// the one a derivation that merely stopped took when it stopped first (it is interrupted, then),
+    /// or a count not attributed yet. While its Build activity runs, its stop attributes it.
+    private mutating func takeFailedCount(for index: Int) {
+        guard derivations[index].countedFailure != true else { return }
+        if let other = derivations.indices.first(where: {
+            $0 != index && derivations[$0].countedFailure == true && derivations[$0].status == .failed && derivations[$0].failure == nil
+        }) {
+            derivations[other].status = .interrupted
+            derivations[other].countedFailure = nil
+            derivations[index].countedFailure = true
+        } else if builds.failed > failedAttributed {
+            failedAttributed += 1
+            derivations[index].countedFailure = true
+        }
+    }
+
+    /// Failed counts not attributed yet and not owed to a derivation Nix already named as failed.
+    private var unclaimedFailedCount: Int {
+        let named = derivations.reduce(0) { $0 + ($1.status == .failed && $1.failure != nil && $1.countedFailure != true ? 1 : 0) }
+        return builds.failed - failedAttributed - named
     }
 
     private mutating func appendDerivation(path: String, status: NixDerivationState.Status) -> Int? {
@@ -221,6 +316,7 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         switch activity.type {
         case .build:
             if let path = running.derivationPath, let index = derivationIndex[path] ?? appendDerivation(path: path, status: .building) {
+                if derivations[index].status == .planned { derivations[index].status = .building }
                 running.derivationIndex = index
                 let host = activity.fields.count > 1 ? activity.fields[1].string : nil
                 if derivations[index].status == .building, derivations[index].host != nil, host?.isEmpty != false {
@@ -260,18 +356,25 @@ public struct NixProcessState: Sendable, Codable, Equatable {
             derivations[index].endedAt = clock
             if derivations[index].status == .failed {
                 // Named by an error message before its activity stopped: that is the failure Builds counted.
-                if builds.failed > failedAttributed { failedAttributed += 1 }
+                if derivations[index].countedFailure != true, builds.failed > failedAttributed {
+                    failedAttributed += 1
+                    derivations[index].countedFailure = true
+                }
                 return
             }
             guard derivations[index].status == .building else { return }
-            if builds.failed > failedAttributed {
-                failedAttributed += 1
-                derivations[index].status = .failed
-            } else if builds.done > doneAttributed {
+            // Nix counts a build done (or failed) before the goal's Build activity ends; a build it
+            // stops for another's failure, or on cancel, ends with neither count moving.
+            if builds.done > doneAttributed {
                 doneAttributed += 1
                 derivations[index].status = .built
+                derivations[index].recentLines = nil
+            } else if unclaimedFailedCount > 0 {
+                failedAttributed += 1
+                derivations[index].status = .failed
+                derivations[index].countedFailure = true
             } else {
-                derivations[index].status = .stopped
+                derivations[index].status = .interrupted
             }
         case .fileTransfer:
             downloads.finished += 1
@@ -293,7 +396,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
             switch activity.type {
             case .builds:
                 if !isRunning(primaryBuildsActivity) { primaryBuildsActivity = id }
-                if primaryBuildsActivity == id { builds = progress }
+                if primaryBuildsActivity == id {
+                    builds = progress
+                    plannedBuilds = max(plannedBuilds ?? 0, progress.expected + progress.done + progress.failed)
+                }
             case .copyPaths:
                 if !isRunning(primaryCopiesActivity) { primaryCopiesActivity = id }
                 if primaryCopiesActivity == id { copies = progress }

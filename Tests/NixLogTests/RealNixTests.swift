@@ -212,6 +212,26 @@ struct RealNixTests {
         #expect(state.errors.kept.contains { $0.rawMessage.contains("dependencies of derivation") })
     }
 
+    @Test("one derivation fails while another builds and a third waits on it: failed, interrupted, dependency failed; counts agree")
+    func failedInterruptedDependencyFailed() async throws {
+        let run = try await runNixBuild(packages: #"""
+            bad = mk "rn-bad" ''echo "about to fail"; sleep 0.5; echo "rn-bad: error: firmware-blob missing" >&2; exit 3'';
+            slow = mk "rn-slow" ''echo "slow started"; sleep 30; mkdir $out'';
+            top = mk "rn-top" ''echo ${bad}; mkdir $out'';
+            default = mk "rn-all" ''echo ${top} ${slow}; mkdir $out'';
+        """#, extraArguments: ["--max-jobs", "2"])
+        #expect(run.status != 0)
+        let state = decodeCapture(run).state
+        let byName = Dictionary(uniqueKeysWithValues: state.derivations.map { ($0.name, $0) })
+        #expect(byName["rn-bad"]?.status == .failed)
+        #expect(byName["rn-bad"]?.exitCode == 3)
+        #expect(byName["rn-bad"]?.recentLines == ["about to fail", "rn-bad: error: firmware-blob missing"])
+        #expect(byName["rn-slow"]?.status == .interrupted)
+        #expect(byName["rn-top"]?.status == .dependencyFailed)
+        #expect(state.count(.failed) == 1 && state.count(.built) == 0)
+        try expectAgreement(state)
+    }
+
     @Test("a dirty git tree gives a warning message")
     func dirtyGitTree() async throws {
         let run = try await runNixBuild(packages: #"default = mk "git-dirty" "echo from git; mkdir $out";"#) { dir in

@@ -66,10 +66,10 @@ struct RemoteBuildTests {
         let data = try JSONEncoder().encode(NixLogReport(state: state))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let machines = try #require(object["machines"] as? [String: [String: Int]])
-        #expect(machines == ["local": ["building": 0, "built": 1, "failed": 0],
-                             Self.builder: ["building": 0, "built": 2, "failed": 0]])
+        #expect(machines == ["local": ["building": 0, "built": 1, "failed": 0, "interrupted": 0],
+                             Self.builder: ["building": 0, "built": 2, "failed": 0, "interrupted": 0]])
         let text = NixLogReport(state: state).text
-        #expect(text.contains("built            rb-dep-14986 on ssh-ng://root@127.0.0.1 (1 lines)"))
+        #expect(text.contains("built             rb-dep-14986 on ssh-ng://root@127.0.0.1 (1 lines)"))
         #expect(text.contains("machines:\n  local: 0 building, 1 built, 0 failed\n  ssh-ng://root@127.0.0.1: 0 building, 2 built, 0 failed\n"))
     }
 

@@ -211,7 +211,7 @@ struct TaskDetail {
         for derivation in state.derivations {
             var head = [StyledRun("  \(Self.statusGlyph(derivation.status)) ", Self.statusStyle(derivation.status)),
                         StyledRun(derivation.name, Self.heading),
-                        StyledRun("  \(derivation.status.rawValue)", Self.statusStyle(derivation.status)),
+                        StyledRun("  \(derivation.status.label)", Self.statusStyle(derivation.status)),
                         StyledRun("  \(derivation.logLines) lines", Self.label)]
             if let phase = derivation.phase { head.append(StyledRun("  phase \(phase)", Self.label)) }
             if let host = derivation.host, !host.isEmpty {
@@ -226,11 +226,15 @@ struct TaskDetail {
         if state.machines.contains(where: { $0.machine != nil }) {
             let counts = state.machines.map { machine in
                 "\(machine.machine.map(NixMachineCounts.displayName) ?? "local"): \(machine.built) built, \(machine.building) building, \(machine.failed) failed"
+                    + (machine.interrupted > 0 ? ", \(machine.interrupted) interrupted" : "")
             }
             lines.append(.styled([StyledRun("  machines: " + counts.joined(separator: "; "), Self.label)]))
         }
         if state.derivationsOmitted > 0 {
             lines.append(.styled([StyledRun("  … \(state.derivationsOmitted) more derivations not listed", Self.label)]))
+        }
+        if !state.derivations.isEmpty || state.unlistedNotBuilt > 0 {
+            lines.append(.styled([StyledRun("  outcomes: " + NixLogReport.outcomeLine(state), Self.label)]))
         }
         return (TextDocument(lines), sections)
     }
@@ -252,7 +256,8 @@ struct TaskDetail {
         case .built: "✔"
         case .failed: "✘"
         case .dependencyFailed: "⊘"
-        case .stopped: "■"
+        case .interrupted: "■"
+        case .planned, .notBuilt: "·"
         }
     }
 
@@ -260,8 +265,9 @@ struct TaskDetail {
         switch status {
         case .building: TextStyle(foreground: .cyan)
         case .built: TextStyle(foreground: .green)
-        case .failed, .dependencyFailed: TextStyle(foreground: .red)
-        case .stopped: TextStyle(dim: true)
+        case .failed: TextStyle(foreground: .red, bold: true)
+        case .dependencyFailed: TextStyle(foreground: .red)
+        case .interrupted, .planned, .notBuilt: TextStyle(dim: true)
         }
     }
 }
