@@ -99,6 +99,20 @@ struct DeployTests {
         let gone = children["gone-1"]?.failureReason ?? ""
         #expect(gone.hasPrefix("copy failed: ") && gone.hasSuffix("; ssh: connect to host 127.0.0.1 port \(closedPort): Connection refused"), "\(gone)")
         #expect(project.switches == ["kiosk switched"])
+
+        // The parent's cause groups its children's by step and cause.
+        let cause = try #require(try environment.store.failureCause(of: final))
+        #expect(cause.kind == .children && cause.children?.failed == 4 && cause.children?.total == 5)
+        let groups = Set((cause.children?.groups ?? []).map { "\($0.count) \($0.step) (\($0.detail))" })
+        #expect(groups.contains("1 copy (connection refused)") && groups.contains("1 copy (host key verification failed)")
+                && groups.contains("1 build (toplevel-broken-\(project.nonce))"), "\(groups)")
+        #expect(cause.headline.hasPrefix("4 of 5 failed: "), "\(cause.headline)")
+        let brokenCause = try #require(try environment.store.failureCause(of: children["broken-1"]!))
+        #expect(brokenCause.kind == .builder && brokenCause.exitCode == 42 && brokenCause.lastLines == ["about to fail"])
+        let missingCause = try #require(try environment.store.failureCause(of: children["missing-1"]!))
+        #expect(missingCause.kind == .nixError && missingCause.step == "build" && missingCause.headline.contains("does not provide attribute"))
+        let goneCause = try #require(try environment.store.failureCause(of: children["gone-1"]!))
+        #expect(goneCause.step == "copy" && goneCause.lastLines.contains { $0.contains("Connection refused") }, "\(goneCause)")
     }
 
     @Test("cancelling a deploy while its build runs stops nix and the builder")

@@ -65,6 +65,12 @@ struct NixTaskTests {
         let reason = final.failureReason ?? ""
         #expect(reason.hasPrefix("build failed: nix exited with 1: "))
         #expect(reason.contains("builder for") && reason.contains("failed with exit code 42"), "\(reason)")
+        let cause = try #require(try environment.store.failureCause(of: final))
+        #expect(cause.kind == .builder && cause.step == "build" && cause.exitCode == 42)
+        #expect(cause.derivation?.hasSuffix(".drv") == true && cause.headline.hasPrefix("broken-"))
+        #expect(cause.headline.hasSuffix(": builder failed with exit code 42"), "\(cause.headline)")
+        #expect(cause.lastLines == ["about to fail"])
+        #expect(cause.processIndex == 1 && cause.command?.contains("build") == true)
     }
 
     @Test("an evaluation error is reported with its location")
@@ -79,6 +85,11 @@ struct NixTaskTests {
         let final = try await environment.store.waitFor(record.id, toBe: [.completed, .failed], timeout: .seconds(60))
         #expect(final.failureReason?.hasPrefix("evaluate configurations failed") == true)
         #expect(final.failureReason?.contains("undefined variable 'undefinedThing'") == true, "\(final.failureReason ?? "")")
+        let cause = try #require(try environment.store.failureCause(of: final))
+        #expect(cause.kind == .nixError && cause.step == "evaluate configurations")
+        #expect(cause.headline == "undefined variable 'undefinedThing'", "\(cause.headline)")
+        #expect(cause.location?.range(of: #"flake\.nix:1:\d+$"#, options: .regularExpression) != nil, "\(cause.location ?? "no location")")
+        #expect(cause.textLines.first == "cause: evaluate configurations: undefined variable 'undefinedThing'")
     }
 
     @Test("cancelling a running nix build stops nix and its builder")

@@ -54,7 +54,7 @@ public enum NixStateSnapshot {
         // A build on a remote machine: Nix's first report names the machine and the builder's real exit code.
         if let remote = state.derivations.first(where: { $0.status == .failed && $0.host.map { !$0.isEmpty } == true }),
            let failure = remote.failure, let host = remote.host {
-            return oneLine(failure.replacingOccurrences(of: host, with: NixMachineCounts.displayName(host)))
+            return oneLine(hostsShortened(failure, host: host))
         }
         if let error = state.errors.kept.first(where: { $0.level == .error }) ?? state.errors.kept.first {
             var location = ""
@@ -64,6 +64,12 @@ public enum NixStateSnapshot {
             return oneLine(error.rawMessage.isEmpty ? error.message : error.rawMessage) + location
         }
         return state.messages(at: .error).kept.first.map(oneLine)
+    }
+
+    /// `text` with the builder's store URI shown without its query (key paths and options).
+    public static func hostsShortened(_ text: String, host: String?) -> String {
+        guard let host, !host.isEmpty else { return text }
+        return text.replacingOccurrences(of: host, with: NixMachineCounts.displayName(host))
     }
 
     static func oneLine(_ text: String) -> String {
