@@ -16,7 +16,7 @@ struct ThymisTasks: AsyncParsableCommand {
 
             Exit codes: \(ExitCodes.summary)
             """,
-        subcommands: [SubmitCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self,
+        subcommands: [SubmitCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, ReportCommand.self, CancelCommand.self,
                       RetryCommand.self, ServeCommand.self, NixLogCommand.self, DashboardCommand.self, DemoCommand.self],
         defaultSubcommand: DashboardCommand.self
     )

@@ -8,8 +8,10 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Print a task's output: stdout to stdout, stderr to stderr, process by process.",
         discussion: """
-            --stream build prints Nix's build log lines (per derivation). On a terminal, control \
-            characters and escape sequences from the output are shown visibly; --raw prints the bytes as stored.
+            --stream build prints Nix's build log lines (per derivation). --failed prints only what \
+            failed: the build logs of the derivations whose own builder failed, or the failed \
+            process' output. On a terminal, control characters and escape sequences from the output \
+            are shown visibly; --raw prints the bytes as stored.
             """)
 
     enum StreamChoice: String, ExpressibleByArgument, CaseIterable { case stdout, stderr, build }
@@ -20,6 +22,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: "Only this stream: stdout, stderr or build.") var stream: StreamChoice?
     @Flag(help: "Keep printing new output until the task ends.") var follow = false
     @Flag(help: "Print the bytes exactly as stored, even on a terminal.") var raw = false
+    @Flag(help: "Only the failed derivations' build logs, or the failed process' output.") var failed = false
 
     func run() async throws {
         let store = try global.openStore(readOnly: true)
@@ -27,6 +30,11 @@ struct LogsCommand: AsyncParsableCommand {
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
         if let process, process < 0 { throw CLIError("--process must be 0 or more", code: ExitCodes.usage) }
         var printer = LogPrinter(sanitize: !raw)
+        if failed {
+            try FailedLogs.print(record, store: store, printer: &printer)
+            printer.finish()
+            return
+        }
         var positions: [String: Int64] = [:]
         while true {
             let ended = try store.task(record.id)?.state.isFinal ?? true
@@ -103,6 +111,41 @@ struct LogPrinter {
                 return
             }
             offset += written
+        }
+    }
+}
+
+/// `logs --failed`: the output that shows why a task failed, nothing else.
+enum FailedLogs {
+    static func print(_ record: TaskRecord, store: TaskStore, printer: inout LogPrinter) throws {
+        guard let cause = try store.failureCause(of: record) else {
+            throw CLIError("task \(record.id.uuidString.lowercased().prefix(8)) did not fail (it is \(record.displayState.rawValue)); "
+                           + "run `logs` without --failed for its output", code: ExitCodes.usage)
+        }
+        if let groups = cause.children?.groups {
+            // A parent: each failed child's failed output, under a heading naming it.
+            for id in groups.flatMap(\.tasks) {
+                guard let child = try store.task(UUID(uuidString: id) ?? UUID()) else { continue }
+                printer.write(Array("== \(TerminalText.plain(child.displayName)) (\(id.prefix(8))) ==\n".utf8), toStderr: false, key: "heading")
+                try print(child, store: store, printer: &printer)
+            }
+            return
+        }
+        guard let index = cause.processIndex else {
+            printer.write(Array("\(TerminalText.plain(cause.headline))\n".utf8), toStderr: false, key: "headline")
+            return
+        }
+        let process = try store.processes(of: record.id).first { $0.index == index }
+        let derivations = NixStateSnapshot.decode(process?.nixStateJSON)?.derivations.filter { $0.status == .failed } ?? []
+        let streams: [OutputStreamName] = derivations.isEmpty ? [.stdout, .stderr] : derivations.map { .buildLog($0.path) }
+        for stream in streams {
+            var after: Int64 = 0
+            while true {
+                let chunks = try store.outputChunks(task: record.id, processIndex: index, stream: stream, afterID: after)
+                guard let last = chunks.last else { break }
+                for chunk in chunks { printer.write(chunk.bytes, toStderr: false, key: stream.rawValue) }
+                after = last.id
+            }
         }
     }
 }

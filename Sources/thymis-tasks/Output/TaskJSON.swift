@@ -37,6 +37,7 @@ enum TaskJSON {
         fields["estimated_seconds"] = estimate.map { .number(($0.expected * 10).rounded() / 10) } ?? .null
         fields["remaining_seconds"] = estimate.map { .number(($0.remaining * 10).rounded() / 10) } ?? .null
         if detailed {
+            fields["cause"] = try causeJSON(store.failureCause(of: record))
             fields["processes"] = .array(try store.processes(of: record.id).map { .object(process($0)) })
         }
         return fields
@@ -69,6 +70,14 @@ enum TaskJSON {
             fields["nix"] = .null
         }
         return fields
+    }
+
+    /// The failure cause with snake_case keys, or null.
+    static func causeJSON(_ cause: FailureCause?) -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let cause, let data = try? encoder.encode(cause), let value = try? JSONValue.parse(data) else { return .null }
+        return value
     }
 
     static func iso(_ date: Date) -> String {

@@ -38,6 +38,8 @@ enum TaskText {
     static func detail(_ record: TaskRecord, store: TaskStore) throws -> String {
         var lines: [String] = []
         lines.append("\(glyph(record.displayState)) \(TerminalText.plain(record.displayName))  [\(record.displayState.rawValue)]")
+        // Why it failed comes first: within the first lines, before everything else.
+        if let cause = try store.failureCause(of: record) { lines += cause.textLines.map(TerminalText.plain) }
         lines.append("id:         \(record.id.uuidString.lowercased())")
         lines.append("type:       \(record.type)")
         if let target = record.target { lines.append("target:     \(TerminalText.plain(target))") }
