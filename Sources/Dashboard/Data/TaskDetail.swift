@@ -14,6 +14,9 @@ struct TaskDetail {
     var expectedDuration: TimeInterval? = nil
     /// For derivations being built: how long builds of the same name took before (median).
     var derivationEstimates: [String: TimeInterval] = [:]
+    /// Why the task failed (nil unless it failed): shown first, so the builder's own error line is
+    /// on screen as soon as the task is selected.
+    var cause: FailureCause? = nil
 
     /// Reads the task from the store; `previous` lends its decoded Nix summaries where the JSON
     /// did not change (decoding is the expensive part).
@@ -42,7 +45,8 @@ struct TaskDetail {
             }
         }
         return TaskDetail(record: record, processes: processes, nixStates: states, children: children,
-                          expectedDuration: expected ?? nil, derivationEstimates: derivationEstimates)
+                          expectedDuration: expected ?? nil, derivationEstimates: derivationEstimates,
+                          cause: record.state == .failed ? try? store.failureCause(of: record) : nil)
     }
 
     func nixState(_ index: Int) -> NixProcessState? {
@@ -133,10 +137,23 @@ struct TaskDetail {
         string.split(separator: "\n", omittingEmptySubsequences: false).map { text(indent + $0) }
     }
 
+    /// The Cause section: the cause block, then a blank line.
+    /// Short (last 5 lines, no command line) so it stays on screen above the summary: the pane
+    /// follows the end of a document; the whole log is one `d` away.
+    var causeLines: [LogLine] {
+        guard var cause else { return [] }
+        cause.lastLines = Array(cause.lastLines.suffix(5))
+        cause.command = nil
+        var lines = [LogLine.styled([StyledRun("Cause", Self.errorStyle)])]
+        lines += cause.textLines.map { Self.text($0) }
+        lines.append(.styled([]))
+        return lines
+    }
+
     func submissionDocument() -> TextDocument {
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)).canonicalText(pretty: true))
             ?? record.redactedSubmission
-        var lines = [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
+        var lines = causeLines + [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
                      LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
         lines += Self.multiline(pretty, indent: "")
         if !children.isEmpty {
@@ -172,11 +189,11 @@ struct TaskDetail {
 
     /// The Nix summary of one process, and the line where each section starts.
     func nixSummaryDocument(processIndex: Int) -> (document: TextDocument, sections: [NixSection: Int]) {
-        guard processes.indices.contains(processIndex) else { return (TextDocument(emptyReason: noProcessReason), [:]) }
+        guard processes.indices.contains(processIndex) else { return (TextDocument(causeLines, emptyReason: noProcessReason), [:]) }
         guard let state = nixState(processIndex) else {
-            return (TextDocument(emptyReason: "\(processes[processIndex].programName) is not nix: no Nix log (see stdout and stderr)"), [:])
+            return (TextDocument(causeLines, emptyReason: "\(processes[processIndex].programName) is not nix: no Nix log (see stdout and stderr)"), [:])
         }
-        var lines: [LogLine] = []
+        var lines: [LogLine] = causeLines
         var sections: [NixSection: Int] = [:]
         if let progress = NixStateSnapshot.progressLine(state) {
             lines.append(.styled([StyledRun("progress: ", Self.label), StyledRun(progress)]))

@@ -87,6 +87,44 @@ struct DashboardTmuxTests {
         #expect(screen.contains(text: "MODES=icanon echo"))
     }
 
+    @Test("a failed build opens on its cause: the builder's own error line is on screen with no keystroke; d opens its whole log")
+    func opensOnTheCause() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dash-cause-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = root + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        let flake = #"""
+            {
+              outputs = { self }:
+                let system = builtins.currentSystem or "x86_64-linux"; in {
+                  nixosConfigurations.kiosk-1.config.system.build.toplevel = derivation {
+                    name = "kiosk-1"; inherit system; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+                    salt = "SALT";
+                    args = [ "-c" ''
+                      for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do echo "compiling unit $i"; done
+                      echo "firmware-blob: file not found" >&2
+                      exit 7
+                    '' ];
+                  };
+                };
+            }
+            """#.replacingOccurrences(of: "SALT", with: UUID().uuidString)
+        try flake.write(toFile: project + "/flake.nix", atomically: true, encoding: .utf8)
+        let result = try await run(Executable.path!, ["submit", "build-project", "--state-dir", root + "/state", "--project", project, "--wait"],
+                                   environment: ["THYMIS_TASKS_NIX_CONFIG": Self.nixConfig])
+        #expect(result.status == 1, "the build must fail: \(result.output)")
+        let session = try await TmuxSession(command: "LANG=C.UTF-8 \(Executable.path!) --state-dir \(root)/state; sleep 30")
+        defer { session.close() }
+        // Zero keystrokes: the cause and the builder's last line are on the first screen.
+        var screen = try await session.waitFor { $0.contains(text: "Build Project") && $0.contains(text: "> firmware-blob: file not found") }
+        #expect(screen.contains(text: "cause: build: kiosk-1: builder failed with exit code 7"), "\(screen.joined(separator: "\n"))")
+        #expect(screen.contains(text: "exit code:  7"))
+        #expect(screen.contains(text: "last 5 log lines:"))
+        try await session.send("d")
+        screen = try await session.waitFor { $0.contains(text: "Nix: kiosk-1") }
+        #expect(screen.contains(text: "compiling unit 1"))
+    }
+
     @Test("a second dashboard attaches to the engine of the first and says so; SIGTERM restores the terminal")
     func attachedAndSignal() async throws {
         let (state, root) = try await Self.stateWithBuild()
