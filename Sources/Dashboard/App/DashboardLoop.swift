@@ -188,6 +188,8 @@ final class DashboardLoop {
                 model.mode = .inProcess
                 apply([.showStatus("the engine's process exited: this dashboard runs the engine now", isError: false)])
                 countsDirty = true
+            case .action(let action):
+                apply([action])
             }
         }
         if !changed.isEmpty || !progressed.isEmpty {
@@ -246,6 +248,9 @@ final class DashboardLoop {
         let started = ContinuousClock.now
         settleDetail()
         let content = loader.content(for: model)
+        if let longest = content?.window.longestLine, longest != model.log.longestLine {
+            model.apply(.measured(model.tab, longestLine: longest))
+        }
         let now = Date()
         screen.draw(on: terminal, model: model, content: content, now: now)
         lastDrawnSecond = Int(now.timeIntervalSince1970)

@@ -21,6 +21,8 @@ final class EffectRunner {
     private let source: TaskListSource
     private let mailbox: Mailbox
     var connection: EngineConnection
+    /// The search running in the background, if any (a new one, or Esc, cancels it).
+    private var searchJob: SearchJob?
 
     init(terminal: any Terminal, source: TaskListSource, mailbox: Mailbox, connection: EngineConnection) {
         self.terminal = terminal
@@ -58,7 +60,15 @@ final class EffectRunner {
                 outcome.listReloaded = true
             case .search(_, let tab, let text, let from, let direction):
                 guard let document, tab == model.tab else { break }
-                outcome.actions.append(Self.search(document, tab: tab, text: text, from: from, direction: direction))
+                searchJob?.cancel()
+                if let stored = document as? StoredStreamDocument {
+                    searchJob = startSearch(stored, tab: tab, text: text, from: from, direction: direction)
+                } else {
+                    outcome.actions.append(Self.search(document, tab: tab, text: text, from: from, direction: direction))
+                }
+            case .cancelSearch:
+                searchJob?.cancel()
+                searchJob = nil
             case .copy(_, _, let line):
                 guard let document else { break }
                 let copied = copy(document, line: line)
@@ -84,18 +94,54 @@ final class EffectRunner {
         return outcome
     }
 
-    /// Looks for `text` and says where it was found, or how far the search got.
+    /// Searches a stored stream on a thread of its own (it may read a million lines), posting
+    /// its progress and result to the mailbox as actions; the returned job cancels it.
+    private func startSearch(_ document: StoredStreamDocument, tab: DetailTab, text: String, from: Int, direction: Int) -> SearchJob {
+        let job = SearchJob()
+        let search = StoredLogSearch(store: document.store, task: document.task, processIndex: document.processIndex,
+                                     stream: document.stream, lineCount: document.lineCount)
+        let mailbox = self.mailbox
+        let thread = Thread {
+            var lastPercent = -1
+            let started = ContinuousClock.now
+            let result = search.run(text, from: from, direction: direction, isCancelled: { job.isCancelled }) { share in
+                let percent = Int(share * 100)
+                // Only a search that takes a moment says how far it got.
+                guard percent != lastPercent, ContinuousClock.now - started > .milliseconds(200) else { return }
+                lastPercent = percent
+                mailbox.post(.action(.searchProgress(tab, percent: percent)))
+            }
+            guard !result.cancelled, !job.isCancelled else { return }
+            let column = result.line.map { document.lines($0..<($0 + 1)).first.map { Self.column(of: text, in: $0) } ?? 0 } ?? 0
+            mailbox.post(.action(Self.finished(tab, text: text, line: result.line, column: column, searchedAll: true)))
+        }
+        thread.name = "dashboard search"
+        thread.start()
+        return job
+    }
+
+    /// Looks for `text` in a document the dashboard made (short: searched right away).
     static func search(_ document: any LogDocument, tab: DetailTab, text: String, from: Int, direction: Int) -> DashboardAction {
-        let (line, searched) = document.find(text, from: from, direction: direction)
+        let (line, searched) = document.find(text, from: from, direction: direction, budget: .max)
+        let column = line.map { document.lines($0..<($0 + 1)).first.map { Self.column(of: text, in: $0) } ?? 0 } ?? 0
+        return finished(tab, text: text, line: line, column: column, searchedAll: searched >= document.lineCount)
+    }
+
+    static func finished(_ tab: DetailTab, text: String, line: Int?, column: Int, searchedAll: Bool) -> DashboardAction {
         let message: String
         if let line {
             message = "\"\(text)\" at line \(line + 1)"
-        } else if searched < document.lineCount {
-            message = "\"\(text)\" not in the \(searched) lines searched; n searches on"
         } else {
             message = "\"\(text)\" not found"
         }
-        return .searchFinished(tab, line: line, message: message)
+        return .searchFinished(tab, line: line, column: column, message: message)
+    }
+
+    /// The display column where `text` first appears in `line` (case-insensitive), 0 if not.
+    static func column(of text: String, in line: LogLine) -> Int {
+        let plain = line.plainText
+        guard let found = plain.range(of: text, options: .caseInsensitive) else { return 0 }
+        return TerminalText.displayWidth(of: String(plain[..<found.lowerBound]))
     }
 
     /// Copies one line (nil: the whole document, up to `clipboardLimit` bytes); returns the bytes copied.

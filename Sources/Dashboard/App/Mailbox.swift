@@ -14,6 +14,8 @@ final class Mailbox: Sendable {
         case signal(Int32)
         /// The process that held the engine exited and this dashboard took the engine over.
         case tookOverEngine(TaskEngine)
+        /// An action for the model from a background job (a search's progress and result).
+        case action(DashboardAction)
     }
 
     private let messages = Mutex<[Message]>([])

@@ -34,6 +34,11 @@ struct LogWindow {
         firstLine = state.wrap && state.follow ? max(0, lineCount - height) : state.top
         lines = lineCount > 0 ? document.lines(firstLine..<min(lineCount, firstLine + max(0, height))) : []
     }
+
+    /// Columns of the widest line in the window (what horizontal scroll may reveal).
+    var longestLine: Int {
+        lines.reduce(0) { widest, line in max(widest, TerminalText.displayWidth(of: line.plainText)) }
+    }
 }
 
 /// Store -> what the detail pane needs. Reads the selected task when it (or its output) may have

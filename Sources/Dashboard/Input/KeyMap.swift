@@ -108,11 +108,13 @@ struct KeyMap: Sendable {
         Binding(keys: [char("G"), .key(.end)], label: "G/End", action: .selectLast, scope: .list, description: "select the oldest task"),
         Binding(keys: [char("g"), .key(.home)], label: "g/Home", action: .scrollToStart, scope: .detail, description: "go to the first line"),
         Binding(keys: [char("G"), .key(.end)], label: "G/End", action: .scrollToEnd, scope: .detail, description: "go to the last line and follow new output", footer: "follow"),
+        Binding(keys: [char("0")], label: "0", action: .scrollToLineStart, scope: .detail, description: "scroll to the first column"),
+        Binding(keys: [char("$")], label: "$", action: .scrollToLineEnd, scope: .detail, description: "scroll to the end of the longest line on screen"),
         Binding(keys: [.key(.left), char("h")], label: "h/←", action: .scrollHorizontally(-8), scope: .detail, description: "scroll left"),
         Binding(keys: [.key(.right), char("l")], label: "l/→", action: .scrollHorizontally(8), scope: .detail, description: "scroll right"),
         Binding(keys: [.key(.tab)], label: "Tab", action: .switchFocus, scope: .everywhere, description: "switch focus between list and detail", footer: "focus"),
         Binding(keys: [.key(.enter)], label: "Enter", action: .focusDetail, scope: .list, description: "show the selected task in the detail pane"),
-        Binding(keys: [.key(.escape)], label: "Esc", action: .back, scope: .everywhere, description: "go back; clear the search or filter"),
+        Binding(keys: [.key(.escape)], label: "Esc", action: .back, scope: .everywhere, description: "go back; cancel a running search; close a build log; clear the search or filter"),
         Binding(keys: [char("]")], label: "]", action: .nextTab, scope: .everywhere, description: "next tab", footer: "tabs"),
         Binding(keys: [char("[")], label: "[", action: .previousTab, scope: .everywhere, description: "previous tab"),
         Binding(keys: [char("1")], label: "1", action: .selectTab(.submission), scope: .everywhere, description: "Submission tab"),
@@ -170,6 +172,7 @@ struct KeyMap: Sendable {
         Binding(keys: [.ctrl("c")], label: "Ctrl-c", action: .closeDialog, scope: .newTaskForm, description: "close the form"),
 
         Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .prompt, description: "run the search, apply the filter, save the file"),
+        Binding(keys: [.key(.up)], label: "↑", action: .dialogMove(-1), scope: .prompt, description: "search prompt: recall the last search"),
         Binding(keys: [.key(.escape), .ctrl("c")], label: "Esc/Ctrl-c", action: .closeDialog, scope: .prompt, description: "close the prompt (the list filter is cleared)"),
 
         Binding(keys: [.key(.backspace), .key(.delete)], label: "Backspace", action: .eraseCharacter, scope: .typing, description: "delete the last character (in an empty search or filter: close it)"),

@@ -11,6 +11,8 @@ enum DashboardAction: Equatable, Sendable {
     case scroll(Int)
     case scrollHorizontally(Int)
     case scrollToStart, scrollToEnd
+    /// `0` / `$`: the first column, or the end of the longest line on screen.
+    case scrollToLineStart, scrollToLineEnd
     case switchFocus, focusDetail
     /// Esc: close, clear or go back one step.
     case back
@@ -57,7 +59,12 @@ enum DashboardAction: Equatable, Sendable {
     case countsLoaded(TaskCounts)
     /// What the detail loader read of the selected task, given before a frame is drawn.
     case detailLoaded(DetailFacts)
-    case searchFinished(DetailTab, line: Int?, message: String?)
+    /// A search ended: the line found (nil: none) and the column the match starts at.
+    case searchFinished(DetailTab, line: Int?, column: Int = 0, message: String?)
+    /// A search running in the background has read `percent` of the log.
+    case searchProgress(DetailTab, percent: Int)
+    /// The widest line (in columns) the last frame showed of `tab`: the limit of horizontal scroll.
+    case measured(DetailTab, longestLine: Int)
     case showStatus(String, isError: Bool)
     case clearStatus
 }
@@ -75,6 +82,8 @@ enum DashboardEffect: Equatable, Sendable {
     case copy(task: UUID, tab: DetailTab, line: Int?)
     /// Look for `text` in `tab` from line `from` in `direction` (+1 down, -1 up), wrapping around.
     case search(task: UUID, tab: DetailTab, text: String, from: Int, direction: Int)
+    /// Stop the search running in the background (Esc while it runs).
+    case cancelSearch
     /// Read more (older) tasks for the list.
     case loadMoreTasks
     /// The list query (state or type filter) changed: read the list again.

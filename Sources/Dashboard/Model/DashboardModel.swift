@@ -54,6 +54,10 @@ struct DashboardModel: Sendable {
 
     var modal: Modal?
     private(set) var status: StatusMessage?
+    /// The tab a search runs in (in the background) until it reports back; Esc cancels it.
+    private(set) var searching: DetailTab?
+    /// The last text searched for: Up in the empty search prompt recalls it.
+    private(set) var lastSearch: String?
 
     init(size: TerminalSize, readOnly: Bool = false, mode: EngineMode = .inProcess,
          registry: TaskKindRegistry = .standard) {
@@ -224,6 +228,8 @@ struct DashboardModel: Sendable {
             if !prompt.text.isEmpty { prompt.text.removeLast() }
         case .clearText:
             prompt.text = ""
+        case .dialogMove(let delta):
+            if prompt.purpose == .search, delta < 0, let lastSearch { prompt.text = lastSearch }
         case .closeDialog:
             modal = nil
             if prompt.purpose == .listFilter { setTextFilter("") }
@@ -251,6 +257,8 @@ struct DashboardModel: Sendable {
                 $0.currentMatch = nil
             }
             guard !text.isEmpty, let id = selectedID else { return [] }
+            lastSearch = text
+            searching = tab
             return [.search(task: id, tab: tab, text: text, from: log.top, direction: 1)]
         case .savePath:
             guard let id = selectedID, !prompt.text.isEmpty else { return [] }
@@ -280,7 +288,13 @@ struct DashboardModel: Sendable {
         case .scroll(let delta):
             updateLog { $0.scroll(by: delta) }
         case .scrollHorizontally(let delta):
-            updateLog { $0.scrollHorizontally(by: delta) }
+            let width = size.columns
+            updateLog { $0.scrollHorizontally(by: delta, width: width) }
+        case .scrollToLineStart:
+            updateLog { $0.horizontalOffset = 0 }
+        case .scrollToLineEnd:
+            let width = size.columns
+            updateLog { $0.wrap = false; $0.horizontalOffset = max(0, $0.longestLine - width) }
         case .scrollToStart:
             updateLog { $0.scrollToStart() }
         case .scrollToEnd:
@@ -290,6 +304,11 @@ struct DashboardModel: Sendable {
         case .focusDetail:
             focus = .detail
         case .back:
+            if searching != nil {
+                searching = nil
+                status = StatusMessage(text: "search cancelled", isError: false)
+                return [.cancelSearch]
+            }
             back()
         case .nextTab:
             tab = DetailTab(rawValue: (tab.rawValue + 1) % DetailTab.allCases.count)!
@@ -331,7 +350,7 @@ struct DashboardModel: Sendable {
                 status = StatusMessage(text: "no \(section.rawValue.lowercased()) in this process", isError: false)
             }
         case .startSearch:
-            modal = .prompt(Prompt(purpose: .search, text: log.search ?? ""))
+            modal = .prompt(Prompt(purpose: .search, text: ""))
         case .searchNext, .searchPrevious:
             guard let text = log.search, let id = selectedID else {
                 status = StatusMessage(text: "no search: press / to search", isError: false)
@@ -339,6 +358,7 @@ struct DashboardModel: Sendable {
             }
             let direction = action == .searchNext ? 1 : -1
             let from = (log.currentMatch ?? log.top) + direction
+            searching = tab
             return [.search(task: id, tab: tab, text: text, from: from, direction: direction)]
         case .startListFilter:
             modal = .prompt(Prompt(purpose: .listFilter, text: textFilter))
@@ -421,9 +441,19 @@ struct DashboardModel: Sendable {
             nixSections = facts.nixSections
             logs[facts.tab].lineCount = facts.lineCount
             if let match = logs[facts.tab].currentMatch, match >= facts.lineCount { logs[facts.tab].currentMatch = nil }
-        case .searchFinished(let searchedTab, let line, let message):
+        case .searchProgress(let searchedTab, let percent):
+            guard searching == searchedTab else { break }
+            status = StatusMessage(text: "searching \"\(logs[searchedTab].search ?? "")\"… \(percent)% (Esc cancels)", isError: false)
+        case .measured(let measuredTab, let longestLine):
+            logs[measuredTab].longestLine = longestLine
+        case .searchFinished(let searchedTab, let line, let column, let message):
+            searching = nil
             logs[searchedTab].currentMatch = line
-            if let line { logs[searchedTab].reveal(line: line) }
+            if let line {
+                logs[searchedTab].reveal(line: line)
+                let length = TerminalText.displayWidth(of: logs[searchedTab].search ?? "")
+                logs[searchedTab].reveal(column: column, length: length, width: size.columns)
+            }
             status = message.map { StatusMessage(text: $0, isError: line == nil) }
         case .showStatus(let text, let isError):
             status = StatusMessage(text: text, isError: isError)
@@ -443,6 +473,10 @@ struct DashboardModel: Sendable {
             } else {
                 focus = .list
             }
+        } else if case .buildLog = nixSource, tab == .nix {
+            // The build log fills the detail pane whichever pane has focus: Esc closes it first.
+            nixSource = .summary
+            logs[.nix] = LogViewState(viewportHeight: layout.contentRows.count)
         } else if hasFilter {
             textFilter = ""
             stateFilter = nil
@@ -477,7 +511,7 @@ struct DashboardModel: Sendable {
     /// New task, new documents: every tab starts at the end, following, keeping its wrap setting.
     private mutating func resetLogs() {
         for tab in DetailTab.allCases {
-            logs[tab] = LogViewState(wrap: logs[tab].wrap, viewportHeight: layout.contentRows.count)
+            logs[tab] = LogViewState(follow: tab.followsOutput, wrap: logs[tab].wrap, viewportHeight: layout.contentRows.count)
         }
     }
 

@@ -12,6 +12,9 @@ enum DetailTab: Int, CaseIterable, Hashable, Sendable {
         }
     }
 
+    /// Output tabs open following new lines; Submission and Process are read from the top.
+    var followsOutput: Bool { self == .nix || self == .stdout || self == .stderr }
+
     /// The name used for files saved from this tab.
     var fileStem: String {
         switch self {

@@ -16,6 +16,8 @@ struct LogViewState: Hashable, Sendable {
     var currentMatch: Int?
     /// Lines in the document, as last measured by the app.
     var lineCount = 0
+    /// Columns of the widest line the last frame showed (horizontal scroll stops there).
+    var longestLine = 0
     /// Rows the view has on screen.
     var viewportHeight = 1
 
@@ -50,7 +52,18 @@ struct LogViewState: Hashable, Sendable {
         topLine = min(max(0, line - viewportHeight / 3), lastTop)
     }
 
-    mutating func scrollHorizontally(by delta: Int) {
-        horizontalOffset = max(0, horizontalOffset + delta)
+    /// Scrolls sideways, no further than shows the end of the widest line on screen in a
+    /// view `width` columns wide (scrolling on into blank columns shows nothing).
+    mutating func scrollHorizontally(by delta: Int, width: Int) {
+        let limit = max(0, longestLine - width)
+        horizontalOffset = max(0, min(horizontalOffset + delta, max(limit, delta < 0 ? horizontalOffset : 0)))
+    }
+
+    /// Makes column `column` (of a match `length` columns wide) visible in a view `width` wide.
+    mutating func reveal(column: Int, length: Int, width: Int) {
+        guard !wrap else { return }
+        if column < horizontalOffset || column + length > horizontalOffset + width {
+            horizontalOffset = max(0, column - width / 3)
+        }
     }
 }

@@ -6,6 +6,8 @@ import Glibc
 enum TerminalOpenError: Error, CustomStringConvertible {
     case notATerminal
     case noUsableTerminalType(tried: [String])
+    /// The terminal cannot move its cursor (`TERM=dumb`, an editor's shell): nothing could be drawn.
+    case noCursorAddressing(type: String)
 
     var description: String {
         switch self {
@@ -13,6 +15,9 @@ enum TerminalOpenError: Error, CustomStringConvertible {
             "standard input and output must be a terminal to open the dashboard"
         case .noUsableTerminalType(let tried):
             "no terminfo entry could be used (tried \(tried.joined(separator: ", "))); set TERM to your terminal's type"
+        case .noCursorAddressing(let type):
+            "TERM=\(type) cannot move the cursor, so the dashboard cannot draw here; use `thymis-tasks list` and "
+                + "`thymis-tasks logs ID --follow` instead, or set TERM to your terminal's type (for example TERM=xterm-256color)"
         }
     }
 }
@@ -49,6 +54,9 @@ final class NcursesTerminal: Terminal {
     private let window: UnsafeMutablePointer<WINDOW>
     private var colorPairs: ColorPairTable?
     private var isRestored = false
+    /// Without an alternate screen (`TERM=linux`, `vt100`) the frame would stay on screen after
+    /// quitting: the terminal's clear sequence, written on exit; nil when there is one.
+    private let clearOnExit: [UInt8]?
 
     static let fallbackTerminalTypes = ["xterm-256color", "xterm", "vt100", "dumb"]
 
@@ -76,6 +84,12 @@ final class NcursesTerminal: Terminal {
         guard let (screen, type) = opened, let window = cnc_stdscr() else {
             throw .noUsableTerminalType(tried: tried)
         }
+        guard Self.capability("cup") != nil else {
+            endwin()
+            delscreen(screen)
+            throw .noCursorAddressing(type: requested.flatMap { $0.isEmpty ? nil : $0 } ?? type)
+        }
+        clearOnExit = Self.capability("smcup") == nil ? Self.capability("clear") : nil
         self.screen = screen
         self.window = window
         terminalType = type
@@ -121,11 +135,18 @@ final class NcursesTerminal: Terminal {
         var bytes: [UInt8] = []
         if mouse { bytes += Array("\u{1B}[?1006l\u{1B}[?1003l\u{1B}[?1002l\u{1B}[?1000l".utf8) }
         for capability in ["sgr0", "cnorm", "rmkx", "rmcup"] {
-            guard let value = tigetstr(capability), cnc_is_absent_string(value) == 0 else { continue }
-            bytes += Array(String(cString: value).utf8)
+            if let value = Self.capability(capability) { bytes += value }
         }
+        if Self.capability("smcup") == nil, let clear = Self.capability("clear") { return bytes + clear }
         bytes += Array("\r\n".utf8)
         return bytes
+    }
+
+    /// A string capability of the current terminfo entry, nil when the terminal lacks it.
+    private static func capability(_ name: String) -> [UInt8]? {
+        guard let value = tigetstr(name), cnc_is_absent_string(value) == 0 else { return nil }
+        let bytes = Array(String(cString: value).utf8)
+        return bytes.isEmpty ? nil : bytes
     }
 
     var size: TerminalSize {
@@ -254,5 +275,9 @@ final class NcursesTerminal: Terminal {
         guard !isRestored else { return }
         isRestored = true
         endwin()
+        if let clearOnExit {
+            clearOnExit.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, cnc_stdout()) }
+            fflush(cnc_stdout())
+        }
     }
 }

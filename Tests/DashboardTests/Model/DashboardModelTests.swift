@@ -167,6 +167,7 @@ struct DashboardModelTests {
         #expect((model.log.top..<(model.log.top + model.log.viewportHeight)).contains(42))
         #expect(model.handle(key("n")) == [.search(task: id, tab: .nix, text: "error", from: 43, direction: 1)])
         #expect(model.handle(key("N")) == [.search(task: id, tab: .nix, text: "error", from: 41, direction: -1)])
+        model.apply(.searchFinished(.nix, line: 41, message: nil))
         _ = model.handle(.key(.escape))
         #expect(model.log.search == nil)
         #expect(model.focus == .detail)
