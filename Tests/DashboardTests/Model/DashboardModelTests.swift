@@ -120,6 +120,7 @@ struct DashboardModelTests {
     func wrapAndHorizontal() {
         var model = Fixtures.model()
         _ = model.handle(.key(.tab))
+        model.apply(.measured(model.tab, longestLine: 1_000))  // lines wider than the view
         _ = model.handle(key("l"))
         _ = model.handle(key("l"))
         #expect(model.log.horizontalOffset == 16)
