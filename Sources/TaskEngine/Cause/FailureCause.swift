@@ -5,7 +5,7 @@ import Foundation
 /// process' exit status and last stderr lines), then what merely followed from it. Computed from the
 /// store (`TaskStore.failureCause(of:)`) so the CLI, the report and the dashboard say the same.
 ///
-/// Texts are as the child printed them (ANSI stripped, nothing else): sanitize before showing.
+/// Texts are as the child printed them, escapes included (so nothing is dropped silently): sanitize before showing.
 public struct FailureCause: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         /// A derivation's own builder failed.

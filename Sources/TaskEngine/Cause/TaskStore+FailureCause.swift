@@ -85,19 +85,19 @@ extension TaskStore {
     /// The derivation's last log lines: as NixLog kept them, else the tail of its stored build log.
     private func lastBuildLines(_ task: UUID, process: Int, _ derivation: NixDerivationState) throws -> [String] {
         if let recent = derivation.recentLines, !recent.isEmpty {
-            return recent.suffix(FailureCause.builderLineLimit).map(\.strippingANSIEscapes)
+            return Array(recent.suffix(FailureCause.builderLineLimit))
         }
         let count = Int64(derivation.logLines)
         let lines = try self.lines(task: task, processIndex: process, stream: .buildLog(derivation.path),
                                    range: max(0, count - Int64(FailureCause.builderLineLimit))..<count)
-        return lines.map { String(decoding: $0, as: UTF8.self).strippingANSIEscapes }
+        return lines.map { String(decoding: $0, as: UTF8.self) }
     }
 
     private func lastStderrLines(_ task: UUID, _ process: ProcessRecord) throws -> [String] {
         let count = process.stderrLines
         let lines = try self.lines(task: task, processIndex: process.index, stream: .stderr,
                                    range: max(0, count - Int64(FailureCause.stderrLineLimit) - 5)..<count)
-        let texts = lines.map { String(decoding: $0, as: UTF8.self).strippingANSIEscapes }
+        let texts = lines.map { String(decoding: $0, as: UTF8.self) }
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         return Array(texts.suffix(FailureCause.stderrLineLimit))
     }
