@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TaskEngine
+@_spi(StoreWriting) @testable import TaskEngine
 
 @Suite("reading a stream back by line range matches splitting the whole stream")
 struct LineRangeTests {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-@testable import TaskEngine
+@_spi(StoreWriting) @testable import TaskEngine
 
 @Suite("stores made by earlier releases")
 struct StoreLayoutTests {

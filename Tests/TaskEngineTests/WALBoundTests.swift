@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TaskEngine
+@_spi(StoreWriting) @testable import TaskEngine
 
 @Suite("the files on disk stay close to the data")
 struct WALBoundTests {

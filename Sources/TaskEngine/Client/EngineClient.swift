@@ -21,6 +21,16 @@ public struct EngineClient: Sendable {
         case noEngine
     }
 
+    /// Leaves a request for the engine and returns its id (front ends cannot write the store otherwise).
+    public func enqueue(_ kind: EngineRequest.Kind, payload: String) throws -> Int64 {
+        try store.enqueueRequest(kind, payload: payload)
+    }
+
+    /// Takes back a request nobody will carry out (its client gives up).
+    public func withdraw(_ id: Int64) {
+        try? store.deleteRequest(id)
+    }
+
     /// Leaves a request and waits for the engine's answer (at most `timeout`).
     public func send(_ kind: EngineRequest.Kind, payload: String, timeout: Duration = .seconds(60)) async throws -> (Int64, Answer) {
         let id = try store.enqueueRequest(kind, payload: payload)

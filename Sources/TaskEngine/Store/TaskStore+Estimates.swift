@@ -20,7 +20,7 @@ extension TaskStore {
     }
 
     /// Records how long derivations took (name without the store hash, e.g. "kiosk-1-toplevel").
-    public func recordDerivationDurations(_ durations: [(name: String, seconds: Double)]) throws {
+    func recordDerivationDurations(_ durations: [(name: String, seconds: Double)]) throws {
         guard !durations.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         try write { db in

@@ -13,7 +13,7 @@ public struct OutputCounters: Sendable, Equatable {
 /// Appending output in batches and reading it back by chunk or by line range.
 extension TaskStore {
     /// Appends one batch of chunks with the process' counters (and Nix summary) in a single transaction.
-    public func appendOutput(task: UUID, processIndex: Int, chunks: [OutputChunk], counters: OutputCounters,
+    @_spi(StoreWriting) public func appendOutput(task: UUID, processIndex: Int, chunks: [OutputChunk], counters: OutputCounters,
                              nixStateJSON: String?, progress: String?) throws {
         // Compress before the transaction: the write lock is held only for the inserts.
         let encoded = chunks.filter { !$0.bytes.isEmpty }.map { ($0, ChunkCodec.encode($0.bytes)) }

@@ -3,7 +3,7 @@ import GRDB
 
 /// Process rows: what a task ran, with pid and start ticks so a later engine can find what a dead one left running.
 extension TaskStore {
-    public func insertProcess(_ process: ProcessRecord) throws {
+    func insertProcess(_ process: ProcessRecord) throws {
         let arguments = JSONValue.array(process.arguments.map(JSONValue.string)).canonicalText()
         let environment = JSONValue.object(process.environment.mapValues(JSONValue.string)).canonicalText()
         try write { db in
@@ -15,7 +15,7 @@ extension TaskStore {
         }
     }
 
-    public func markProcessStarted(task: UUID, index: Int, pid: Int32, startTicks: UInt64?, at date: Date) throws {
+    func markProcessStarted(task: UUID, index: Int, pid: Int32, startTicks: UInt64?, at date: Date) throws {
         try write { db in
             try db.execute(sql: "UPDATE process SET pid = ?, pid_start_ticks = ?, started_at = ? WHERE task_id = ? AND idx = ?",
                            arguments: [pid, startTicks.map { Int64(bitPattern: $0) }, date.timeIntervalSince1970,
@@ -23,7 +23,7 @@ extension TaskStore {
         }
     }
 
-    public func markProcessEnded(task: UUID, index: Int, exitCode: Int32?, signal: Int32?, spawnError: String?, at date: Date) throws {
+    func markProcessEnded(task: UUID, index: Int, exitCode: Int32?, signal: Int32?, spawnError: String?, at date: Date) throws {
         try write { db in
             try db.execute(sql: """
                 UPDATE process SET exit_code = ?, signal = ?, spawn_error = ?, ended_at = ? WHERE task_id = ? AND idx = ?
@@ -78,7 +78,7 @@ extension TaskStore {
 
 /// Descendants of a process that live outside its process group (e.g. nix builders in sessions of their own).
 extension TaskStore {
-    public func recordDescendants(task: UUID, processIndex: Int, _ processes: [(pid: Int32, startTicks: UInt64)]) throws {
+    func recordDescendants(task: UUID, processIndex: Int, _ processes: [(pid: Int32, startTicks: UInt64)]) throws {
         guard !processes.isEmpty else { return }
         try write { db in
             for process in processes {

@@ -28,7 +28,7 @@ extension TaskStore {
     /// How long an answer nobody read is kept before the engine deletes it.
     public static let answeredRequestLifetime: TimeInterval = 600
 
-    public func enqueueRequest(_ kind: EngineRequest.Kind, payload: String) throws -> Int64 {
+    func enqueueRequest(_ kind: EngineRequest.Kind, payload: String) throws -> Int64 {
         try write { db in
             try db.execute(sql: "INSERT INTO request (kind, payload, created_at) VALUES (?, ?, ?)",
                            arguments: [kind.rawValue, payload, Date().timeIntervalSince1970])
@@ -36,14 +36,14 @@ extension TaskStore {
         }
     }
 
-    public func newRequests() throws -> [EngineRequest] {
+    func newRequests() throws -> [EngineRequest] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM request WHERE status = 'new' ORDER BY id LIMIT 256").map(Self.request)
         }
     }
 
     /// Whether any request waits for an engine (an engine about to exit on idle must not strand it).
-    public func hasNewRequests() throws -> Bool {
+    func hasNewRequests() throws -> Bool {
         try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM request WHERE status = 'new')") ?? false }
     }
 
@@ -51,7 +51,7 @@ extension TaskStore {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM request WHERE id = ?", arguments: [id]).map(Self.request) }
     }
 
-    public func finishRequest(_ id: Int64, result: Result<String, EngineError>) throws {
+    func finishRequest(_ id: Int64, result: Result<String, EngineError>) throws {
         let (status, text, code): (EngineRequest.Status, String, String?) = switch result {
         case .success(let text): (.done, text, nil)
         case .failure(let error): (.failed, error.description, error.code.rawValue)
@@ -63,13 +63,13 @@ extension TaskStore {
     }
 
     /// The client read its answer: the row is no longer needed.
-    public func deleteRequest(_ id: Int64) throws {
+    func deleteRequest(_ id: Int64) throws {
         try write { db in try db.execute(sql: "DELETE FROM request WHERE id = ?", arguments: [id]) }
     }
 
     /// Deletes answers older than `age` that no client read (it died or gave up); returns how many.
     @discardableResult
-    public func deleteAnsweredRequests(olderThan age: TimeInterval = TaskStore.answeredRequestLifetime) throws -> Int {
+    func deleteAnsweredRequests(olderThan age: TimeInterval = TaskStore.answeredRequestLifetime) throws -> Int {
         try write { db in
             try db.execute(sql: "DELETE FROM request WHERE status != 'new' AND finished_at < ?",
                            arguments: [Date().timeIntervalSince1970 - age])
@@ -78,7 +78,7 @@ extension TaskStore {
     }
 
     /// Every request row, for tests and diagnostics.
-    public func requestCount() throws -> Int {
+    func requestCount() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM request") ?? 0 }
     }
 

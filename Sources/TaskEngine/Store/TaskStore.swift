@@ -5,6 +5,11 @@ import GRDB
 ///
 /// All calls are synchronous GRDB calls: they never throw `CancellationError`, so a final state is
 /// recorded even while the Swift task that records it is being cancelled.
+///
+/// Outside TaskEngine the store is read-only: reads are public, every write (tasks, processes, requests,
+/// estimates) is internal, so front ends change things only through the engine (`TaskEngine`, or
+/// `EngineClient`'s request rows). The one exception, `appendOutput`, is behind `@_spi(StoreWriting)` for
+/// the store benchmark and tests.
 public final class TaskStore: Sendable {
     public let path: String
     let database: DatabasePool
@@ -161,7 +166,7 @@ public final class TaskStore: Sendable {
     // MARK: - Tasks
 
     /// Inserts new tasks in one transaction: either all of them are stored or none.
-    public func insert(_ records: [TaskRecord]) throws {
+    func insert(_ records: [TaskRecord]) throws {
         try write { db in
             var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM task") ?? 0
             for record in records {
@@ -272,7 +277,7 @@ public final class TaskStore: Sendable {
         }
     }
 
-    public func markStarted(_ id: UUID, at date: Date) throws {
+    func markStarted(_ id: UUID, at date: Date) throws {
         try write { db in
             try db.execute(sql: "UPDATE task SET state = 'running', started_at = ? WHERE id = ? AND state = 'pending'",
                            arguments: [date.timeIntervalSince1970, id.uuidString])
@@ -281,7 +286,7 @@ public final class TaskStore: Sendable {
 
     /// Records a final state. Only a task that has not ended yet changes; returns whether it did.
     @discardableResult
-    public func markEnded(_ id: UUID, state: TaskState, reason: String?, cancelled: Bool, at date: Date) throws -> Bool {
+    func markEnded(_ id: UUID, state: TaskState, reason: String?, cancelled: Bool, at date: Date) throws -> Bool {
         precondition(state.isFinal)
         return try write { db in
             try db.execute(sql: """
@@ -292,7 +297,7 @@ public final class TaskStore: Sendable {
         }
     }
 
-    public func setProgress(_ id: UUID, _ text: String?) throws {
+    func setProgress(_ id: UUID, _ text: String?) throws {
         try write { db in
             try db.execute(sql: "UPDATE task SET progress = ? WHERE id = ?", arguments: [text, id.uuidString])
         }

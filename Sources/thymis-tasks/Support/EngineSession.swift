@@ -19,7 +19,7 @@ struct EngineSession {
         let directory = options.directory
         let client = EngineClient(directory: directory, store: store)
         let id: Int64
-        do { id = try store.enqueueRequest(kind, payload: payload) } catch { throw CLIError(error) }
+        do { id = try client.enqueue(kind, payload: payload) } catch { throw CLIError(error) }
         var starts = 0
         var started: pid_t?
         if EngineLock.holder(in: directory) == nil {
@@ -40,7 +40,7 @@ struct EngineSession {
                 }
                 // Nobody took the lock, or the engine exited (idle, crashed) before our request: start one.
                 guard starts < Self.startAttempts else {
-                    try? store.deleteRequest(id)
+                    client.withdraw(id)
                     throw CLIError("started an engine \(starts) times but none answered; see \(directory.logPath)", code: ExitCodes.engine)
                 }
                 started = try startEngine()

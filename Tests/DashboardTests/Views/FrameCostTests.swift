@@ -1,5 +1,5 @@
 import Foundation
-import TaskEngine
+@_spi(StoreWriting) @testable import TaskEngine
 import Testing
 @testable import Dashboard
 
