@@ -106,4 +106,21 @@ struct AutoUpdateSchedulerTests {
         #expect(try environment.store.tasks(states: nil, type: AutoUpdateKind.type, parent: .some(nil), limit: 100).count == submitted)
         withExtendedLifetime(lock) {}
     }
+
+    @Test("a scheduler whose handle is dropped (as serve does) still notes its next run and keeps running")
+    func droppedHandleKeepsRunning() async throws {
+        let lock = try #require(try EngineLock.acquire(in: environment.directory))
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        // Twenty starts in a row: the weak capture this guards against lost the scheduler in some of them.
+        for round in 0..<20 {
+            _ = await AutoUpdateScheduler.start(engine: engine, directory: environment.directory,
+                                                schedule: .every(seconds: 3600), projectPath: "/round/\(round)")
+            #expect(await eventually { ScheduledAutoUpdate.current(in: environment.directory)?.projectPath == "/round/\(round)" },
+                    "round \(round): no next-run note")
+        }
+        await engine.shutdown()
+        #expect(await eventually { ScheduledAutoUpdate.current(in: environment.directory) == nil })
+        withExtendedLifetime(lock) {}
+    }
 }

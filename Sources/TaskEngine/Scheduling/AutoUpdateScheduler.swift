@@ -41,9 +41,12 @@ public actor AutoUpdateScheduler {
     private func run(projectPath: String) async {
         let events = await engine.events()
         let anchor = Date()
-        loop = Task { [weak self] in
-            var next = await self?.schedule.nextFire(after: anchor, anchor: anchor, calendar: self?.calendar ?? .current) ?? anchor
-            while !Task.isCancelled, let self {
+        // The loop holds the scheduler strongly: it lives as long as the engine (the watcher below cancels it
+        // when the engine's events end), whether or not the caller keeps the value `start` returns. A weak
+        // capture let `serve`, which drops it, lose the scheduler before its first write (issue 13's flake).
+        loop = Task {
+            var next = self.schedule.nextFire(after: anchor, anchor: anchor, calendar: self.calendar)
+            while !Task.isCancelled {
                 self.status.write(ScheduledAutoUpdate(schedule: self.schedule.description, projectPath: projectPath, nextRun: next,
                                                       pid: getpid()))
                 // Sleep in short steps against the wall clock: a clock change or a suspend is noticed.
