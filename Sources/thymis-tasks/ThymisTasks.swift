@@ -16,6 +16,7 @@ struct ThymisTasks: AsyncParsableCommand {
 
             Exit codes: \(ExitCodes.summary)
             """,
+        version: ThymisTasksVersion.current,
         subcommands: [SubmitCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, ReportCommand.self, CancelCommand.self,
                       RetryCommand.self, ServeCommand.self, NixLogCommand.self, DashboardCommand.self, DemoCommand.self],
         defaultSubcommand: DashboardCommand.self

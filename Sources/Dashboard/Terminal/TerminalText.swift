@@ -83,3 +83,10 @@ public enum TerminalText {
         return text
     }
 }
+
+extension TerminalText {
+    /// Text that came from a submission, a child or Nix, made safe to print on a terminal.
+    public static func plain(_ text: String) -> String {
+        sanitizedPlainText(Array(text.utf8))
+    }
+}

@@ -2,11 +2,6 @@ import Dashboard
 import Foundation
 
 extension TerminalText {
-    /// Text that came from a submission, a child or Nix, made safe to print on a terminal.
-    static func plain(_ text: String) -> String {
-        sanitizedPlainText(Array(text.utf8))
-    }
-
     /// An error or notice for stderr: one line, whatever values it echoes. Every control, escape
     /// and bidi character is shown visibly (`^[`, `^J`), on a terminal or not, so a value can
     /// neither drive the terminal nor split the message.
