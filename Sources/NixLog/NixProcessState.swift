@@ -186,6 +186,19 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         max(0, (plannedBuilds ?? 0) - derivations.count - derivationsOmitted)
     }
 
+    /// How many log lines a failure reason quotes: what `nix build` prints ("last 10 log lines:").
+    public static let failureTailLimit = 10
+
+    /// The first derivation whose own builder failed and its last `limit` build log lines (ANSI
+    /// stripped), the builder's error that Nix's one-line message leaves out: in JSON mode Nix
+    /// 2.8 sends no log tail at all, later versions quote one (kept from the message when the log
+    /// lines were not seen). Nil when no builder failed or it printed nothing.
+    public func failedBuilderTail(limit: Int = failureTailLimit) -> (derivation: NixDerivationState, lines: [String])? {
+        guard let failed = derivations.first(where: { $0.status == .failed && $0.failure != nil }),
+              let recent = failed.recentLines, !recent.isEmpty else { return nil }
+        return (failed, recent.suffix(limit).map(\.strippingANSIEscapes))
+    }
+
     /// The derivations with this outcome.
     public func count(_ status: NixDerivationState.Status) -> Int {
         derivations.reduce(0) { $0 + ($1.status == status ? 1 : 0) }

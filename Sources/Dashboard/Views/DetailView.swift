@@ -41,7 +41,7 @@ struct DetailView {
         }
         if let retry = record.retryOf { parts.append("retry of \(TaskFormat.shortID(retry))") }
         x += terminal.draw("  " + parts.joined(separator: " \(theme.separator) "), row: row, column: x, maxColumns: width - x, style: .plain)
-        if let reason = record.failureReason {
+        if let reason = record.failureHeadline {
             terminal.draw("  " + reason, row: row, column: x, maxColumns: width - x, style: theme.style(record.displayState))
         }
     }

@@ -116,7 +116,7 @@ struct TaskListView {
             let estimate = Estimate(expected: expected, elapsed: elapsed).description(format: TaskFormat.duration)
             text = text.isEmpty ? estimate : "\(estimate) · \(text)"
         }
-        if record.state == .failed, let reason = record.failureReason { text = reason }
+        if record.state == .failed, let reason = record.failureHeadline { text = reason }
         if record.state == .pending && text.isEmpty { text = "waiting for a \(record.pool ?? "free") slot" }
         if record.state == .running, let (done, expected) = Self.buildCounts(in: text), expected > 0, width >= 30 {
             let barWidth = 10

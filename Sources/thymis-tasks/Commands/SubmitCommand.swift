@@ -85,7 +85,10 @@ struct Submitter {
         } else {
             print(record.id.uuidString.lowercased())
             if options.wait, record.state.isFinal, record.state != .completed {
-                FileHandle.standardError.write(Data("thymis-tasks: task \(record.displayState.rawValue): \(TerminalText.plain(record.failureReason ?? ""))\n".utf8))
+                // "task cancelled", not "task cancelled: cancelled"; a builder's log lines on lines of their own.
+                let reason = record.cancelled ? [] : (record.failureReason ?? "").split(separator: "\n").map { TerminalText.plain(String($0)) }
+                let text = "thymis-tasks: task \(record.displayState.rawValue)" + (reason.isEmpty ? "" : ": " + reason.joined(separator: "\n")) + "\n"
+                FileHandle.standardError.write(Data(text.utf8))
             }
         }
     }

@@ -49,7 +49,12 @@ enum TaskText {
         lines.append("duration:   \(duration(record.duration()))")
         if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: TaskFormat.duration))") }
         if let pool = record.pool { lines.append("pool:       \(pool)") }
-        if let reason = record.failureReason { lines.append("reason:     \(TerminalText.plain(reason))") }
+        if let reason = record.failureReason {
+            // The lines after the first quote the failed builder's last log lines (as `nix build` does).
+            for (index, line) in reason.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                lines.append((index == 0 ? "reason:     " : "            ") + TerminalText.plain(String(line)))
+            }
+        }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
         if let parent = record.parentID { lines.append("parent:     \(parent.uuidString.lowercased())") }
         if let retryOf = record.retryOf { lines.append("retry of:   \(retryOf.uuidString.lowercased())") }
