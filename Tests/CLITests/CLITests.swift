@@ -63,6 +63,10 @@ struct CLITests {
         #expect((processes.last?["nix"] as? [String: Any])?["builds"] != nil)
         let logs = try await cli.run(["logs", id, "--stream", "build"])
         #expect(logs.stdout.contains("hello from the builder"))
+        // Without --stream: the eval's stdout, then each build log under the derivation's name.
+        let all = try await cli.run(["logs", id]).stdout
+        let heading = try #require(all.range(of: "== build log of "), "\(all)")
+        #expect(all[heading.lowerBound...].contains(".drv) ==\nhello from the builder"), "\(all)")
         let human = try await cli.run(["show", id])
         #expect(human.stdout.contains("✔ Build Project  [completed]"))
         let list = try await cli.run(["list"])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import NixLog
 import TaskEngine
 
 /// `logs ID`: a task's output as stored, optionally following it live.
@@ -52,12 +53,17 @@ struct LogsCommand: AsyncParsableCommand {
             case .stdout?: if name != .stdout { continue }
             case .stderr?: if name != .stderr { continue }
             case .build?: if !name.isBuildLog { continue }
-            case nil: if name.isBuildLog { continue }
+            case nil: break
             }
             let key = "\(index)/\(name.rawValue)"
             while true {
                 let chunks = try store.outputChunks(task: task, processIndex: index, stream: name, afterID: positions[key] ?? 0)
                 if chunks.isEmpty { break }
+                if positions[key] == nil, let derivation = name.derivation, !raw {
+                    // Which derivation the lines below come from: several build at once, and the eval's stdout precedes them.
+                    let heading = "== build log of \(NixDerivationState(path: derivation, status: .built).name) (\(derivation)) ==\n"
+                    printer.write(Array(heading.utf8), toStderr: false, key: "heading")
+                }
                 for chunk in chunks { printer.write(chunk.bytes, toStderr: name == .stderr && stream == nil, key: key) }
                 positions[key] = chunks.last!.id
             }
