@@ -43,7 +43,8 @@ public enum NixStateSnapshot {
         if let active = state.derivations.last(where: { $0.status == .building }) {
             let name = active.name + (active.host.map { " on \(NixMachineCounts.displayName($0))" } ?? "")
             if let phase = active.phase { parts.append("\(name): \(phase)") }
-            else if let line = active.lastLine { parts.append("\(name): \(line)") }
+            // The log line's colours belong to the log view; a progress line is plain text.
+            else if let line = active.lastLine { parts.append("\(name): \(line.strippingANSIEscapes)") }
             else if active.host != nil { parts.append(name) }
         }
         return parts.isEmpty ? nil : parts.joined(separator: " · ")

@@ -19,7 +19,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The task id or a unique prefix of it.") var id: String
-    @Option(help: "Only the process with this index (0-based, see `show`).") var process: Int?
+    @Option(help: "Only process N (numbered from 1, as in `show` and the dashboard).") var process: Int?
     @Option(help: "Only this stream: stdout, stderr or build.") var stream: StreamChoice?
     @Flag(help: "Keep printing new output until the task ends.") var follow = false
     @Flag(help: "Print the bytes exactly as stored, even on a terminal.") var raw = false
@@ -29,7 +29,7 @@ struct LogsCommand: AsyncParsableCommand {
         let store = try global.openStore(readOnly: true)
         let record: TaskRecord
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
-        if let process, process < 0 { throw CLIError("--process must be 0 or more", code: ExitCodes.usage) }
+        if let process, process < 1 { throw CLIError("--process is numbered from 1 (as in `show`); give 1 or more", code: ExitCodes.usage) }
         var printer = LogPrinter(sanitize: !raw)
         if failed {
             try FailedLogs.print(record, store: store, printer: &printer)
@@ -48,7 +48,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     private func copyNewOutput(store: TaskStore, task: UUID, positions: inout [String: Int64], printer: inout LogPrinter) throws {
         for (index, name) in try store.outputStreams(task: task) {
-            if let process, process != index { continue }
+            if let process, process - 1 != index { continue }
             switch stream {
             case .stdout?: if name != .stdout { continue }
             case .stderr?: if name != .stderr { continue }

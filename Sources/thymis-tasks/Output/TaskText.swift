@@ -67,12 +67,17 @@ enum TaskText {
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)))?.canonicalText(pretty: true) ?? record.redactedSubmission
         for line in pretty.split(separator: "\n") { lines.append("  " + TerminalText.plain(String(line))) }
         for process in try store.processes(of: record.id) {
-            lines.append("process \(process.index): \(process.statusDescription)")
+            // Numbered from 1, as the dashboard and the cause block number them.
+            lines.append("process \(process.index + 1): \(process.statusDescription)")
             lines.append("  $ \(TerminalText.plain(process.shellLine))")
             if let cwd = process.workingDirectory { lines.append("  cwd: \(TerminalText.plain(cwd))") }
             if let pid = process.pid { lines.append("  pid: \(pid)") }
             lines.append("  started \(process.startedAt.map(TaskJSON.iso) ?? "-"), ended \(process.endedAt.map(TaskJSON.iso) ?? "-")")
-            lines.append("  stdout \(process.stdoutLines) lines / \(process.stdoutBytes) bytes, stderr \(process.stderrLines) lines / \(process.stderrBytes) bytes")
+            // A nix whose stderr was all `@nix` messages has none left: say where they went, not "0 lines".
+            let stderr = process.stderrLines == 0 && process.nixStateJSON != nil
+                ? "stderr: only Nix's messages (summarised below)"
+                : "stderr \(process.stderrLines) lines / \(process.stderrBytes) bytes"
+            lines.append("  stdout \(process.stdoutLines) lines / \(process.stdoutBytes) bytes, \(stderr)")
             if let state = NixStateSnapshot.decode(process.nixStateJSON) {
                 for line in NixLogReport(state: state).text.split(separator: "\n", omittingEmptySubsequences: false) {
                     lines.append("  " + TerminalText.plain(String(line)))
