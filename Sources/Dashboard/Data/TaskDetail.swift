@@ -191,7 +191,11 @@ struct TaskDetail {
     func nixSummaryDocument(processIndex: Int) -> (document: TextDocument, sections: [NixSection: Int]) {
         guard processes.indices.contains(processIndex) else { return (TextDocument(causeLines, emptyReason: noProcessReason), [:]) }
         guard let state = nixState(processIndex) else {
-            return (TextDocument(causeLines, emptyReason: "\(processes[processIndex].programName) is not nix: no Nix log (see stdout and stderr)"), [:])
+            let process = processes[processIndex]
+            // nix's first snapshot is written with its first batch of output: until then it is nix all the same.
+            let reason = process.programName != "nix" ? "\(process.programName) is not nix: no Nix log (see stdout and stderr)"
+                : process.endedAt == nil ? "nix has reported nothing yet" : "nix reported nothing (see stdout and stderr)"
+            return (TextDocument(causeLines, emptyReason: reason), [:])
         }
         var lines: [LogLine] = causeLines
         var sections: [NixSection: Int] = [:]

@@ -31,7 +31,9 @@ struct DashboardModel: Sendable {
     /// First row shown in the list.
     private(set) var listTop = 0
     private(set) var focus: Focus = .list
-    private(set) var tab: DetailTab = .nix
+    private(set) var tab: DetailTab = .nix { didSet { if oldValue != tab { tabOpenedByType = false } } }
+    /// The tab was switched to stdout for an SSH or VM task, not by the user.
+    private var tabOpenedByType = false
     private(set) var logs = TabViews()
     /// Process of the selected task the Process, Nix, stdout and stderr tabs show; nil: the last.
     private(set) var processIndex: Int?
@@ -80,8 +82,13 @@ struct DashboardModel: Sendable {
     var log: LogViewState { logs[tab] }
     var listHeight: Int { layout.listRows.count }
 
-    /// The process index the tabs show (the last one unless one was picked).
-    var shownProcess: Int { min(processIndex ?? (processCount - 1), processCount - 1) }
+    /// The process index the tabs show unless one was picked: the last one, except on the Nix
+    /// tab, where it is the last that built something (Build Image's build, not its `cp` step).
+    var shownProcess: Int {
+        let last = processCount - 1
+        if processIndex == nil, tab == .nix, let built = derivationsPerProcess.lastIndex(where: { $0 > 0 }) { return built }
+        return min(processIndex ?? last, last)
+    }
 
     /// The types the type filter cycles through.
     var filterTypes: [String] {
@@ -539,6 +546,7 @@ struct DashboardModel: Sendable {
     private mutating func select(_ id: UUID) {
         if id != selectedID {
             selectedID = id
+            openTab(for: rows.first { $0.id == id }?.record.type)
             processIndex = nil
             derivationsPerProcess = []
             nixSource = .summary
@@ -546,6 +554,19 @@ struct DashboardModel: Sendable {
             resetLogs()
         }
         keepSelectionVisible()
+    }
+
+    /// SSH commands and VMs print to stdout and their Nix tab is empty or short: they open on
+    /// stdout, and the next nix task opens on the Nix tab again. A tab the user picked stays.
+    private mutating func openTab(for type: String?) {
+        let outputFirst = type == "ssh_command_task" || type == "run_nixos_vm_task"
+        if outputFirst && tab == .nix {
+            tab = .stdout
+            tabOpenedByType = true
+        } else if !outputFirst && tabOpenedByType && tab == .stdout {
+            tab = .nix
+            tabOpenedByType = false
+        }
     }
 
     /// New task, new documents: every tab starts at the end, following, keeping its wrap setting.
