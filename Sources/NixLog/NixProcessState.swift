@@ -214,7 +214,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     private mutating func applyMessage(_ message: NixMessage) {
         guard let error = message.error else {
             let text = message.text.strippingANSIEscapes
-            messagesByLevel[message.level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
+            // Nix sends a download or substituter retry at error level, worded `warning: ...;
+            // retrying in N ms`: a warning by its own words, not an error of the build.
+            let level = message.level == .error && text.hasPrefix("warning: ") ? NixLevel.warn : message.level
+            messagesByLevel[level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
             notePlan(text)
             // A remote build's failure comes first as a plain message naming the machine and the real
             // exit code; the structured error after it only says "exit code 1".

@@ -260,13 +260,21 @@ struct TaskDetail {
         return (TextDocument(lines), sections)
     }
 
+    /// The messages, a run of identical ones shown once with `×N` (a warning Nix repeats per
+    /// derivation or per retry says nothing new the second time).
     private func messageLines(_ log: BoundedLog<String>) -> [LogLine] {
         var lines: [LogLine] = []
-        for (index, message) in log.kept.enumerated() {
+        let kept = log.kept
+        var index = 0
+        while index < kept.count {
             if index == log.head.count && log.omitted > 0 {
                 lines.append(.styled([StyledRun("  … \(log.omitted) more not kept", Self.label)]))
             }
-            lines += Self.multiline(message)
+            var end = index + 1
+            // A run stops at the omitted marker, so the marker stays where the gap is.
+            while end < kept.count, kept[end] == kept[index], !(end == log.head.count && log.omitted > 0) { end += 1 }
+            lines += Self.multiline(kept[index] + (end - index > 1 ? "  ×\(end - index)" : ""))
+            index = end
         }
         return lines
     }
