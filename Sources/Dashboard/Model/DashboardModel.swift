@@ -454,7 +454,12 @@ struct DashboardModel: Sendable {
             return [.openInPager(task: id, tab: tab)]
         case .copyLine:
             guard let id = selectedID else { break }
-            return [.copy(task: id, tab: tab, line: log.currentMatch ?? log.top)]
+            var line = log.currentMatch ?? log.top
+            // On a section's heading (`Errors (1)`, where E lands) the line wanted is the first under it.
+            if log.currentMatch == nil, tab == .nix, nixSource == .summary, nixSections.values.contains(line), line + 1 < log.lineCount {
+                line += 1
+            }
+            return [.copy(task: id, tab: tab, line: line)]
         case .copyTab:
             guard let id = selectedID else { break }
             return [.copy(task: id, tab: tab, line: nil)]

@@ -123,4 +123,14 @@ struct Issue15ModelTests {
         _ = model.handle(.character("4"))
         #expect(model.shownProcess == 2, "stdout shows the last process")
     }
+
+    @Test("y on the Errors heading E jumped to copies the error under it, not `Errors (1)`")
+    func copyUnderHeading() {
+        var model = Fixtures.model()
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 400, nixSections: [.errors: 120, .warnings: 200])))
+        _ = model.handle(.character("E"))
+        #expect(model.log.top == 120)
+        let effects = model.handle(.character("y"))
+        #expect(effects == [.copy(task: model.selectedID!, tab: .nix, line: 121)])
+    }
 }
