@@ -153,8 +153,15 @@ struct TaskDetail {
     func submissionDocument() -> TextDocument {
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)).canonicalText(pretty: true))
             ?? record.redactedSubmission
-        var lines = causeLines + [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
-                     LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
+        var lines = causeLines
+        if let reason = record.failureReason, !record.cancelled {
+            // The whole reason, every line: the overview has room for the start of its first (w wraps).
+            lines.append(.styled([StyledRun("failure reason", Self.heading)]))
+            lines += Self.multiline(reason)
+            lines.append(.styled([]))
+        }
+        lines += [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
+                  LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
         lines += Self.multiline(pretty, indent: "")
         if !children.isEmpty {
             lines.append(.styled([StyledRun("children (\(children.count))", Self.heading)]))

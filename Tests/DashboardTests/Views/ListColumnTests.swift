@@ -1,4 +1,5 @@
 import Foundation
+import TaskEngine
 import Testing
 @testable import Dashboard
 
@@ -33,5 +34,21 @@ struct ListColumnTests {
         let filterLine = lines.first { $0.contains("filter: type=") } ?? ""
         #expect(!filterLine.contains("_task"), "\(filterLine)")
         #expect(filterLine.contains("type=" + model.registry.typeName(of: model.typeFilter ?? "")))
+    }
+
+    @Test("a reason too long for the overview says where the whole of it is; the Submission tab holds every line")
+    func longReason() {
+        let reason = "build failed: nix exited with 1: builder for '/nix/store/" + String(repeating: "x", count: 150) + "-kiosk.drv' failed with exit code 2;\n  last 1 log line:\n  > main.c:42: error: boom"
+        let task = Fixtures.task("Build Project", state: .failed, reason: reason)
+        let process = ProcessRecord(taskID: task.id, index: 0, program: "/usr/bin/nix", arguments: [], environment: [:], workingDirectory: nil)
+        let detail = TaskDetail(record: task, processes: [process], nixStates: [nil], children: [])
+        let terminal = MemoryTerminal(rows: 40, columns: 140)
+        var model = Fixtures.model()
+        model.apply(.tasksLoaded(TaskListSnapshot(topLevel: [task], children: [:], hasMore: false)))
+        let content = DetailContent(detail: detail, window: LogWindow(detail.submissionDocument(), state: model.log, height: 10))
+        DashboardScreen(theme: Theme(ascii: false, color: true)).draw(on: terminal, model: model, content: content, now: Fixtures.start)
+        #expect(terminal.line(1).contains("… 1: whole reason"), "\(terminal.line(1))")
+        let text = detail.submissionDocument().plainText(limitBytes: 100_000)
+        #expect(text.contains("failure reason\n  build failed: nix exited with 1") && text.contains("  > main.c:42: error: boom"))
     }
 }
