@@ -118,6 +118,21 @@ struct CLITests {
         #expect(again.stderr.contains("already cancelled"))
     }
 
+    @Test("logs --follow of a running build follows its build log, headed by the derivation, until the task ends")
+    func followBuildLog() async throws {
+        defer { cli.cleanUp() }
+        let marker = "thymis-cli-follow-\(UUID().uuidString.prefix(8))"
+        let project = try cli.makeProject("follow", configurations: ["slow": "echo first-\(marker); sleep 3; echo second-\(marker); touch $out"])
+        let submitted = try await cli.run(["submit", "build-project", "--project", project])
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await cli.waitForState(id, ["running"])
+        #expect(await waitUntil { !commandLines(containing: marker).isEmpty }, "the builder never started")
+        let followed = try await cli.run(["logs", id, "--follow"], timeout: .seconds(60))
+        #expect(followed.status == 0, "\(followed.stderr)")
+        #expect(followed.stdout.contains("== build log of slow-"), "\(followed.stdout)")
+        #expect(followed.stdout.contains("first-\(marker)\nsecond-\(marker)"), "\(followed.stdout)")
+    }
+
     @Test("kill -9 of the engine mid-build: the next engine fails the task as interrupted and stops nix and its builder")
     func crashRecovery() async throws {
         defer { cli.cleanUp() }
