@@ -186,6 +186,19 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         max(0, (plannedBuilds ?? 0) - derivations.count - derivationsOmitted)
     }
 
+    /// How many log lines a failure reason quotes: what `nix build` prints ("last 10 log lines:").
+    public static let failureTailLimit = 10
+
+    /// The first derivation whose own builder failed and its last `limit` build log lines (ANSI
+    /// stripped), the builder's error that Nix's one-line message leaves out: in JSON mode Nix
+    /// 2.8 sends no log tail at all, later versions quote one (kept from the message when the log
+    /// lines were not seen). Nil when no builder failed or it printed nothing.
+    public func failedBuilderTail(limit: Int = failureTailLimit) -> (derivation: NixDerivationState, lines: [String])? {
+        guard let failed = derivations.first(where: { $0.status == .failed && $0.failure != nil }),
+              let recent = failed.recentLines, !recent.isEmpty else { return nil }
+        return (failed, recent.suffix(limit).map(\.strippingANSIEscapes))
+    }
+
     /// The derivations with this outcome.
     public func count(_ status: NixDerivationState.Status) -> Int {
         derivations.reduce(0) { $0 + ($1.status == status ? 1 : 0) }
@@ -201,7 +214,10 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     private mutating func applyMessage(_ message: NixMessage) {
         guard let error = message.error else {
             let text = message.text.strippingANSIEscapes
-            messagesByLevel[message.level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
+            // Nix sends a download or substituter retry at error level, worded `warning: ...;
+            // retrying in N ms`: a warning by its own words, not an error of the build.
+            let level = message.level == .error && text.hasPrefix("warning: ") ? NixLevel.warn : message.level
+            messagesByLevel[level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
             notePlan(text)
             // A remote build's failure comes first as a plain message naming the machine and the real
             // exit code; the structured error after it only says "exit code 1".

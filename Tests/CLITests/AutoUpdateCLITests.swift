@@ -24,7 +24,11 @@ struct AutoUpdateCLITests {
         let project = try await repository()
         let done = try await cli.run(["submit", "auto-update", "--project", project, "--no-deploy", "--wait", "--json"])
         #expect(done.status == 0, "\(done.stderr)")
-        let record = try JSONSerialization.jsonObject(with: Data(done.stdout.utf8)) as? [String: Any]
+        // --wait --json: a first line with the id at once, then the final record.
+        let (first, rest) = (done.stdout.prefix { $0 != "\n" }, done.stdout.drop { $0 != "\n" })
+        let idLine = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+        let record = try JSONSerialization.jsonObject(with: Data(rest.utf8)) as? [String: Any]
+        #expect(idLine?["id"] as? String == record?["id"] as? String && idLine?["id"] != nil)
         #expect(record?["type"] as? String == "auto_update_task" && record?["display_name"] as? String == "Auto-update")
         #expect(record?["state"] as? String == "completed" && record?["progress"] as? String == "no input changed", "\(done.stdout)")
 

@@ -63,6 +63,10 @@ struct CLITests {
         #expect((processes.last?["nix"] as? [String: Any])?["builds"] != nil)
         let logs = try await cli.run(["logs", id, "--stream", "build"])
         #expect(logs.stdout.contains("hello from the builder"))
+        // Without --stream: the eval's stdout, then each build log under the derivation's name.
+        let all = try await cli.run(["logs", id]).stdout
+        let heading = try #require(all.range(of: "== build log of "), "\(all)")
+        #expect(all[heading.lowerBound...].contains(".drv) ==\nhello from the builder"), "\(all)")
         let human = try await cli.run(["show", id])
         #expect(human.stdout.contains("✔ Build Project  [completed]"))
         let list = try await cli.run(["list"])
@@ -112,6 +116,21 @@ struct CLITests {
         let again = try await cli.run(["cancel", id])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already cancelled"))
+    }
+
+    @Test("logs --follow of a running build follows its build log, headed by the derivation, until the task ends")
+    func followBuildLog() async throws {
+        defer { cli.cleanUp() }
+        let marker = "thymis-cli-follow-\(UUID().uuidString.prefix(8))"
+        let project = try cli.makeProject("follow", configurations: ["slow": "echo first-\(marker); sleep 3; echo second-\(marker); touch $out"])
+        let submitted = try await cli.run(["submit", "build-project", "--project", project])
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await cli.waitForState(id, ["running"])
+        #expect(await waitUntil { !commandLines(containing: marker).isEmpty }, "the builder never started")
+        let followed = try await cli.run(["logs", id, "--follow"], timeout: .seconds(60))
+        #expect(followed.status == 0, "\(followed.stderr)")
+        #expect(followed.stdout.contains("== build log of slow-"), "\(followed.stdout)")
+        #expect(followed.stdout.contains("first-\(marker)\nsecond-\(marker)"), "\(followed.stdout)")
     }
 
     @Test("kill -9 of the engine mid-build: the next engine fails the task as interrupted and stops nix and its builder")

@@ -105,6 +105,14 @@ struct OutcomeTests {
         #expect(NixLogReport.outcomeLine(state) == "1 failed, 1 interrupted, 1 dependency failed")
     }
 
+    @Test("the failed builder's last log lines, for the failure reason, in every Nix version's wording", arguments: wordings)
+    func failedBuilderTail(_ wording: Wording) throws {
+        let state = decode(replay(wording)).state
+        let (derivation, lines) = try #require(state.failedBuilderTail())
+        #expect(derivation.path == bad, "the builder that failed, not the interrupted one or the one whose input failed")
+        #expect(lines == ["compiling", "error: boom"])
+    }
+
     @Test("Nix's log tail quoted in the message fills the last lines when no build log was seen")
     func tailFromMessage() throws {
         let w = wordings[2]

@@ -73,6 +73,47 @@ struct NixTaskTests {
         #expect(cause.processIndex == 1 && cause.command?.contains("build") == true)
     }
 
+    @Test("a make failure's compiler error, 8 lines above the end, is in the reason: the builder's last 10 lines as nix build prints them")
+    func builderErrorAboveTheEnd() async throws {
+        let project = environment.path("make-failure")
+        let script = "echo cc -c main.c; echo 'main.c:42:7: error: foo undeclared (first use in this function)'; "
+            + (1...7).map { "echo note \($0) of 7;" }.joined(separator: " ") + " echo 'make: *** [Makefile:12: main.o] Error 2'; exit 2"
+        try makeFlake(in: project, configurations: ["broken": script])
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let record = try await engine.submit(Data(#"{"type": "build_project_task", "project_path": "\#(project)"}"#.utf8))
+        let final = try await environment.store.waitFor(record.id, toBe: [.completed, .failed], timeout: .seconds(60))
+        let reason = try #require(final.failureReason)
+        let lines = reason.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("build failed: nix exited with 1: builder for '") && lines[0].hasSuffix("failed with exit code 2;"), "\(reason)")
+        #expect(lines[1] == "  last 10 log lines:", "\(reason)")
+        #expect(lines.dropFirst(2).first == "  > cc -c main.c", "\(reason)")
+        #expect(lines.dropFirst(3).first == "  > main.c:42:7: error: foo undeclared (first use in this function)", "\(reason)")
+        #expect(lines.last == "  > make: *** [Makefile:12: main.o] Error 2")
+        #expect(lines.count == 12)
+        #expect(final.failureHeadline == lines[0], "lists show the first line")
+    }
+
+    @Test("in newer Nix's wording the reason quotes the log tail once, from Nix's own message")
+    func newerNixWording() {
+        let bad = "/nix/store/0v4m3yq3wq4ljz4y0c8lqzk2lvw8kq5f-bad.drv"
+        let raw = "Cannot build '\(bad)'.\nReason: builder failed with exit code 2.\nOutput paths:\n  /nix/store/0v4m3yq3wq4ljz4y0c8lqzk2lvw8kq5f-bad\nLast 3 log lines:\n> cc: error: boom\n> note\n> make: *** Error 2\nFor full logs, run:\n  nix log \(bad)"
+        let message = String(decoding: try! JSONEncoder().encode(raw), as: UTF8.self)
+        let text = [
+            #"@nix {"action":"start","id":2,"level":0,"parent":0,"text":"","type":104}"#,
+            #"@nix {"action":"start","fields":["\#(bad)","",1,1],"id":10,"level":3,"parent":2,"text":"","type":105}"#,
+            #"@nix {"action":"result","fields":[0,1,0,1],"id":2,"type":105}"#,
+            #"@nix {"action":"stop","id":10}"#,
+            #"@nix {"action":"msg","level":0,"msg":\#(message),"raw_msg":\#(message)}"#,
+        ].joined(separator: "\n") + "\n"
+        var decoder = NixLogDecoder()
+        Array(text.utf8).withUnsafeBytes { decoder.feed($0) { _ in } }
+        decoder.finish { _ in }
+        let error = NixStateSnapshot.firstError(decoder.state) ?? ""
+        #expect(error == "Cannot build '\(bad)'. Reason: builder failed with exit code 2. Output paths: /nix/store/0v4m3yq3wq4ljz4y0c8lqzk2lvw8kq5f-bad", "\(error)")
+        #expect(NixStateSnapshot.builderLogTail(decoder.state) == ["  last 3 log lines:", "  > cc: error: boom", "  > note", "  > make: *** Error 2"])
+    }
+
     @Test("an evaluation error is reported with its location")
     func evaluationError() async throws {
         let project = environment.path("eval-error")

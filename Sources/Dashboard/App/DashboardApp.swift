@@ -68,7 +68,7 @@ public enum DashboardApp {
         let result: Result<LoopOutcome, Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(returning: runLoop(store: store, options: options, mode: mode, mailbox: mailbox,
-                                                       connection: connection))
+                                                       connection: connection, formMemory: FormMemory(stateDirectory: directory.path)))
             }
             thread.name = "thymis-tasks dashboard"
             thread.stackSize = 8 << 20
@@ -141,7 +141,7 @@ public enum DashboardApp {
 
     /// The body of the render thread: opens the terminal, loops, restores it on every path.
     private static func runLoop(store: TaskStore, options: DashboardOptions, mode: EngineMode, mailbox: Mailbox,
-                                connection: EngineConnection) -> Result<LoopOutcome, Error> {
+                                connection: EngineConnection, formMemory: FormMemory) -> Result<LoopOutcome, Error> {
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal(options: .init(color: options.color, mouse: options.mouse, ascii: options.ascii))
@@ -149,8 +149,10 @@ public enum DashboardApp {
             return .failure(Failure(description: error.description))
         }
         defer { terminal.restore() }
-        let model = DashboardModel(size: terminal.size, readOnly: options.readOnly, mode: mode)
+        var model = DashboardModel(size: terminal.size, readOnly: options.readOnly, mode: mode)
+        model.formDefaults = formMemory.load()
         let loop = DashboardLoop(terminal: terminal, store: store, model: model, mailbox: mailbox, connection: connection)
+        loop.rememberFormsIn(formMemory)
         if let reason = terminal.fallbackReason { mailbox.post(.status(reason, isError: true)) }
         do {
             try loop.run()

@@ -49,6 +49,9 @@ final class DashboardLoop {
         self.screen = DashboardScreen(theme: Theme(terminal: terminal))
     }
 
+    /// Submitted forms' project paths go to `memory` (the state directory's form file).
+    func rememberFormsIn(_ memory: FormMemory) { effects.formMemory = memory }
+
     private var isAttached: Bool {
         if case .inProcess = model.mode { return false }
         return true

@@ -23,6 +23,8 @@ final class EffectRunner {
     var connection: EngineConnection
     /// The search running in the background, if any (a new one, or Esc, cancels it).
     private var searchJob: SearchJob?
+    /// Where forms remember the last project path (nil: nowhere, e.g. in tests).
+    var formMemory: FormMemory?
 
     init(terminal: any Terminal, source: TaskListSource, mailbox: Mailbox, connection: EngineConnection) {
         self.terminal = terminal
@@ -50,6 +52,11 @@ final class EffectRunner {
             case .submit(let json):
                 connection.submit(json, mailbox: mailbox)
                 status("submitting…")
+            case .rememberProjectPath(let path):
+                guard let formMemory else { break }
+                do { try formMemory.remember(projectPath: path) } catch {
+                    status("could not remember the project path in \(formMemory.path): \(error.localizedDescription)", isError: true)
+                }
             case .loadMoreTasks:
                 do { try source.loadMore() } catch { status("\(error)", isError: true) }
                 outcome.actions.append(.tasksLoaded(source.snapshot))

@@ -153,8 +153,15 @@ struct TaskDetail {
     func submissionDocument() -> TextDocument {
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)).canonicalText(pretty: true))
             ?? record.redactedSubmission
-        var lines = causeLines + [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
-                     LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
+        var lines = causeLines
+        if let reason = record.failureReason, !record.cancelled {
+            // The whole reason, every line: the overview has room for the start of its first (w wraps).
+            lines.append(.styled([StyledRun("failure reason", Self.heading)]))
+            lines += Self.multiline(reason)
+            lines.append(.styled([]))
+        }
+        lines += [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
+                  LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
         lines += Self.multiline(pretty, indent: "")
         if !children.isEmpty {
             lines.append(.styled([StyledRun("children (\(children.count))", Self.heading)]))
@@ -191,7 +198,11 @@ struct TaskDetail {
     func nixSummaryDocument(processIndex: Int) -> (document: TextDocument, sections: [NixSection: Int]) {
         guard processes.indices.contains(processIndex) else { return (TextDocument(causeLines, emptyReason: noProcessReason), [:]) }
         guard let state = nixState(processIndex) else {
-            return (TextDocument(causeLines, emptyReason: "\(processes[processIndex].programName) is not nix: no Nix log (see stdout and stderr)"), [:])
+            let process = processes[processIndex]
+            // nix's first snapshot is written with its first batch of output: until then it is nix all the same.
+            let reason = process.programName != "nix" ? "\(process.programName) is not nix: no Nix log (see stdout and stderr)"
+                : process.endedAt == nil ? "nix has reported nothing yet" : "nix reported nothing (see stdout and stderr)"
+            return (TextDocument(causeLines, emptyReason: reason), [:])
         }
         var lines: [LogLine] = causeLines
         var sections: [NixSection: Int] = [:]
@@ -256,13 +267,21 @@ struct TaskDetail {
         return (TextDocument(lines), sections)
     }
 
+    /// The messages, a run of identical ones shown once with `×N` (a warning Nix repeats per
+    /// derivation or per retry says nothing new the second time).
     private func messageLines(_ log: BoundedLog<String>) -> [LogLine] {
         var lines: [LogLine] = []
-        for (index, message) in log.kept.enumerated() {
+        let kept = log.kept
+        var index = 0
+        while index < kept.count {
             if index == log.head.count && log.omitted > 0 {
                 lines.append(.styled([StyledRun("  … \(log.omitted) more not kept", Self.label)]))
             }
-            lines += Self.multiline(message)
+            var end = index + 1
+            // A run stops at the omitted marker, so the marker stays where the gap is.
+            while end < kept.count, kept[end] == kept[index], !(end == log.head.count && log.omitted > 0) { end += 1 }
+            lines += Self.multiline(kept[index] + (end - index > 1 ? "  ×\(end - index)" : ""))
+            index = end
         }
         return lines
     }

@@ -19,10 +19,14 @@ public enum TaskFormat {
     public static func timestamp(_ date: Date?, now: Date = Date()) -> String {
         guard let date else { return "-" }
         let calendar = Calendar.current
-        let parts = calendar.dateComponents([.month, .day, .hour, .minute, .second], from: date)
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         if calendar.isDate(date, inSameDayAs: now) {
             return "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+        }
+        // Another year: the year too, or a task from last December reads as this year's.
+        if calendar.component(.year, from: now) != parts.year {
+            return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute))"
         }
         return "\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute))"
     }

@@ -4,6 +4,8 @@
 enum KeyContext: Hashable, Sendable, CaseIterable {
     case list, detail
     case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt
+    /// A deploy form with the cursor on its device checklist (letters tick, not type).
+    case deviceChecklist
 }
 
 /// The one table of keys: what each key does in the panes and in every dialog. The footer
@@ -13,7 +15,7 @@ struct KeyMap: Sendable {
     /// Where a binding works.
     enum Scope: Hashable, Sendable {
         case list, detail, everywhere
-        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt
+        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist
         /// Both text inputs: the new-task form and the prompts.
         case typing
 
@@ -27,7 +29,8 @@ struct KeyMap: Sendable {
             case .confirmCancel: context == .confirmCancel
             case .confirmQuit: context == .confirmQuit
             case .newTaskMenu: context == .newTaskMenu
-            case .newTaskForm: context == .newTaskForm
+            case .newTaskForm: context == .newTaskForm || context == .deviceChecklist
+            case .deviceChecklist: context == .deviceChecklist
             case .prompt: context == .prompt
             }
         }
@@ -43,6 +46,7 @@ struct KeyMap: Sendable {
             case .confirmQuit: "Quit dialog"
             case .newTaskMenu: "New-task menu"
             case .newTaskForm: "New-task form"
+            case .deviceChecklist: "Deploy form: device list"
             case .prompt: "Search, filter and file-name prompts"
             case .typing: "Typing (form and prompts)"
             }
@@ -50,7 +54,7 @@ struct KeyMap: Sendable {
 
         /// The order of help's sections.
         static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmQuit,
-                                         .newTaskMenu, .newTaskForm, .prompt, .typing]
+                                         .newTaskMenu, .newTaskForm, .deviceChecklist, .prompt, .typing]
     }
 
     struct Binding: Sendable {
@@ -165,6 +169,11 @@ struct KeyMap: Sendable {
         Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .newTaskMenu, description: "open the form of the task type", footer: "choose"),
         Binding(keys: [.key(.escape), char("q")], label: "Esc/q", action: .closeDialog, scope: .newTaskMenu, description: "close the menu", footer: "close"),
 
+        // Before the form's keys: in the device list, ↓/↑ move in the list and letters tick.
+        Binding(keys: [char("j"), .key(.down)], label: "j/↓", action: .dialogMove(1), scope: .deviceChecklist, description: "next device"),
+        Binding(keys: [char("k"), .key(.up)], label: "k/↑", action: .dialogMove(-1), scope: .deviceChecklist, description: "previous device (from the first: the project path)"),
+        Binding(keys: [char(" ")], label: "Space", action: .toggleChoice, scope: .deviceChecklist, description: "tick or untick the device", footer: "tick"),
+        Binding(keys: [char("a")], label: "a", action: .toggleAllChoices, scope: .deviceChecklist, description: "tick all devices (again: none); Deploy Devices only", footer: "all"),
         Binding(keys: [.key(.tab), .key(.down)], label: "Tab/↓", action: .nextField, scope: .newTaskForm, description: "next field", footer: "next field"),
         Binding(keys: [.key(.backTab), .key(.up)], label: "Shift-Tab/↑", action: .previousField, scope: .newTaskForm, description: "previous field"),
         Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .newTaskForm, description: "submit the task (the registry checks it first)", footer: "submit"),

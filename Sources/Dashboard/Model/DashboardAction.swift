@@ -48,6 +48,8 @@ enum DashboardAction: Equatable, Sendable {
     /// The new-task form: back to the menu of task types.
     case dialogBack
     case nextField, previousField
+    /// A deploy form's device list: tick the device under the cursor, or all of them.
+    case toggleChoice, toggleAllChoices
     /// A character typed into the form or the prompt.
     case type(Character)
     case eraseCharacter
@@ -75,6 +77,8 @@ enum DashboardEffect: Equatable, Sendable {
     case retry(UUID)
     /// Submit this JSON (already checked by the registry).
     case submit(String)
+    /// Remember this project path for the next form (in the state directory).
+    case rememberProjectPath(String)
     /// Write the document of `tab` of `task` to a file.
     case save(task: UUID, tab: DetailTab, path: String)
     case openInPager(task: UUID, tab: DetailTab)

@@ -31,7 +31,9 @@ struct DashboardModel: Sendable {
     /// First row shown in the list.
     private(set) var listTop = 0
     private(set) var focus: Focus = .list
-    private(set) var tab: DetailTab = .nix
+    private(set) var tab: DetailTab = .nix { didSet { if oldValue != tab { tabOpenedByType = false } } }
+    /// The tab was switched to stdout for an SSH or VM task, not by the user.
+    private var tabOpenedByType = false
     private(set) var logs = TabViews()
     /// Process of the selected task the Process, Nix, stdout and stderr tabs show; nil: the last.
     private(set) var processIndex: Int?
@@ -58,6 +60,9 @@ struct DashboardModel: Sendable {
     private(set) var searching: DetailTab?
     /// The last text searched for: Up in the empty search prompt recalls it.
     private(set) var lastSearch: String?
+    /// What new-task forms start with (the project path of the last submitted form, remembered
+    /// in the state directory by the app).
+    var formDefaults: [String: String] = [:]
 
     init(size: TerminalSize, readOnly: Bool = false, mode: EngineMode = .inProcess,
          registry: TaskKindRegistry = .standard) {
@@ -77,8 +82,13 @@ struct DashboardModel: Sendable {
     var log: LogViewState { logs[tab] }
     var listHeight: Int { layout.listRows.count }
 
-    /// The process index the tabs show (the last one unless one was picked).
-    var shownProcess: Int { min(processIndex ?? (processCount - 1), processCount - 1) }
+    /// The process index the tabs show unless one was picked: the last one, except on the Nix
+    /// tab, where it is the last that built something (Build Image's build, not its `cp` step).
+    var shownProcess: Int {
+        let last = processCount - 1
+        if processIndex == nil, tab == .nix, let built = derivationsPerProcess.lastIndex(where: { $0 > 0 }) { return built }
+        return min(processIndex ?? last, last)
+    }
 
     /// The types the type filter cycles through.
     var filterTypes: [String] {
@@ -97,7 +107,7 @@ struct DashboardModel: Sendable {
         case .confirmCancel: .confirmCancel
         case .confirmQuit: .confirmQuit
         case .newTaskMenu: .newTaskMenu
-        case .newTaskForm: .newTaskForm
+        case .newTaskForm(let form): form.isChecklistFocused ? .deviceChecklist : .newTaskForm
         case .prompt: .prompt
         }
     }
@@ -166,7 +176,10 @@ struct DashboardModel: Sendable {
             case .confirmDialog:
                 guard types.indices.contains(selected) else { break }
                 let type = types[selected]
-                modal = .newTaskForm(TaskForms.form(for: type, typeName: registry.typeName(of: type)))
+                var form = TaskForms.form(for: type, typeName: registry.typeName(of: type), defaults: formDefaults)
+                // With a remembered project, a deploy form starts on its device list.
+                if form.checklist?.devices.isEmpty == false { form.focusedField = form.fields.count }
+                modal = .newTaskForm(form)
             case .closeDialog: modal = nil
             default: break
             }
@@ -180,24 +193,49 @@ struct DashboardModel: Sendable {
 
     private mutating func apply(_ action: DashboardAction, in form: inout NewTaskForm) -> [DashboardEffect] {
         let index = form.focusedField
+        if form.isChecklistFocused, var checklist = form.checklist {
+            switch action {
+            case .dialogMove(-1) where checklist.cursor == 0: form.focusedField = index - 1
+            case .dialogMove(let delta): checklist.move(by: delta)
+            case .toggleChoice: checklist.toggle(); form.error = nil
+            case .toggleAllChoices:
+                if checklist.single { form.error = "Deploy to Device takes one device: tick it with Space" } else { checklist.toggleAll(); form.error = nil }
+            default: break
+            }
+            form.checklist = checklist
+        }
         switch action {
-        case .type(let c):
+        case .type(let c) where !form.isChecklistFocused:
             form.fields[index].value.append(c)
             form.error = nil
-        case .eraseCharacter:
+        case .eraseCharacter where !form.isChecklistFocused:
             if !form.fields[index].value.isEmpty { form.fields[index].value.removeLast() }
-        case .clearText:
+        case .clearText where !form.isChecklistFocused:
             form.fields[index].value = ""
         case .nextField:
-            form.focusedField = (index + 1) % form.fields.count
+            form.readDevicesIfNeeded()
+            form.focusedField = (index + 1) % form.focusStops
         case .previousField:
-            form.focusedField = (index + form.fields.count - 1) % form.fields.count
+            form.readDevicesIfNeeded()
+            form.focusedField = (index + form.focusStops - 1) % form.focusStops
         case .confirmDialog:
+            form.readDevicesIfNeeded()
+            if let refusal = Self.deviceRefusal(form) {
+                form.error = refusal
+                if form.checklist?.devices.isEmpty == false { form.focusedField = form.fields.count }
+                break
+            }
             let json = form.submissionJSON
             do {
                 _ = try registry.validate(Data(json.utf8))
                 modal = nil
-                return [.submit(json)]
+                var effects: [DashboardEffect] = [.submit(json)]
+                if let path = form.value(of: "project_path"), !path.isEmpty {
+                    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                    formDefaults["project_path"] = absolute
+                    effects.append(.rememberProjectPath(absolute))
+                }
+                return effects
             } catch {
                 form.error = error.description
             }
@@ -213,6 +251,15 @@ struct DashboardModel: Sendable {
         }
         modal = .newTaskForm(form)
         return []
+    }
+
+    /// Why a deploy form cannot be submitted yet: the project file's problem, or nothing ticked.
+    private static func deviceRefusal(_ form: NewTaskForm) -> String? {
+        guard form.devicePick != nil else { return nil }
+        guard let checklist = form.checklist else { return "give the project path first: its project file lists the devices" }
+        if let problem = checklist.problem { return problem }
+        if checklist.ticked.isEmpty { return "tick a device with Space" + (checklist.single ? "" : " (a: all)") }
+        return nil
     }
 
     private mutating func apply(_ action: DashboardAction, in prompt: inout Prompt) -> [DashboardEffect] {
@@ -407,7 +454,12 @@ struct DashboardModel: Sendable {
             return [.openInPager(task: id, tab: tab)]
         case .copyLine:
             guard let id = selectedID else { break }
-            return [.copy(task: id, tab: tab, line: log.currentMatch ?? log.top)]
+            var line = log.currentMatch ?? log.top
+            // On a section's heading (`Errors (1)`, where E lands) the line wanted is the first under it.
+            if log.currentMatch == nil, tab == .nix, nixSource == .summary, nixSections.values.contains(line), line + 1 < log.lineCount {
+                line += 1
+            }
+            return [.copy(task: id, tab: tab, line: line)]
         case .copyTab:
             guard let id = selectedID else { break }
             return [.copy(task: id, tab: tab, line: nil)]
@@ -421,7 +473,7 @@ struct DashboardModel: Sendable {
             }
             return [.quit]
 
-        case .dialogMove, .dialogPage, .confirmDialog, .keepTasksRunning, .closeDialog, .dialogBack, .nextField, .previousField,
+        case .dialogMove, .dialogPage, .confirmDialog, .keepTasksRunning, .closeDialog, .dialogBack, .nextField, .previousField, .toggleChoice, .toggleAllChoices,
              .type, .eraseCharacter, .clearText:
             return applyInDialog(action)
 
@@ -499,6 +551,7 @@ struct DashboardModel: Sendable {
     private mutating func select(_ id: UUID) {
         if id != selectedID {
             selectedID = id
+            openTab(for: rows.first { $0.id == id }?.record.type)
             processIndex = nil
             derivationsPerProcess = []
             nixSource = .summary
@@ -506,6 +559,19 @@ struct DashboardModel: Sendable {
             resetLogs()
         }
         keepSelectionVisible()
+    }
+
+    /// SSH commands and VMs print to stdout and their Nix tab is empty or short: they open on
+    /// stdout, and the next nix task opens on the Nix tab again. A tab the user picked stays.
+    private mutating func openTab(for type: String?) {
+        let outputFirst = type == "ssh_command_task" || type == "run_nixos_vm_task"
+        if outputFirst && tab == .nix {
+            tab = .stdout
+            tabOpenedByType = true
+        } else if !outputFirst && tabOpenedByType && tab == .stdout {
+            tab = .nix
+            tabOpenedByType = false
+        }
     }
 
     /// New task, new documents: every tab starts at the end, following, keeping its wrap setting.

@@ -1,4 +1,5 @@
 import Foundation
+import TaskEngine
 
 /// A dialog over the dashboard; while one is open, keys go to it.
 enum Modal: Equatable, Sendable {
@@ -39,24 +40,45 @@ struct NewTaskForm: Equatable, Sendable {
     var type: String
     var title: String
     var fields: [FormField]
+    /// Deploy forms: the project file's devices to tick, below the fields (nil until read).
+    var checklist: DeviceChecklist?
+    /// Deploy forms take devices from the project file: `.many` (Deploy Devices) or `.one`.
+    var devicePick: DevicePick?
+    /// The field with the cursor; `fields.count` is the device checklist.
     var focusedField = 0
     /// Why the last submit was refused (the registry's words).
     var error: String?
 
-    /// The submission JSON: `type` plus every field that was filled in.
+    enum DevicePick: Equatable, Sendable { case many, one }
+
+    /// The focus is on the device checklist, not a text field.
+    var isChecklistFocused: Bool { devicePick != nil && focusedField == fields.count }
+    /// Text fields plus the checklist, for Tab.
+    var focusStops: Int { fields.count + (devicePick == nil ? 0 : 1) }
+
+    func value(of name: String) -> String? { fields.first { $0.name == name }?.value }
+
+    /// The submission JSON: `type` plus every field that was filled in, and for deploy forms
+    /// the ticked devices with the key, known hosts and timeout of the project file.
     var submissionJSON: String {
-        var object: [String: Any] = ["type": type]
+        var object: [String: JSONValue] = ["type": .string(type)]
         for field in fields where !field.value.isEmpty {
             switch field.kind {
-            case .text: object[field.name] = field.value
-            case .integer: object[field.name] = Int(field.value) ?? field.value as Any
+            case .text: object[field.name] = .string(field.value)
+            case .integer: object[field.name] = Double(field.value).map(JSONValue.number) ?? .string(field.value)
             case .json:
                 // The raw-JSON fallback form: the field is the whole submission.
                 return field.value
             }
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        if let checklist, let devicePick {
+            for (name, value) in checklist.fileFields { object[name] = value }
+            switch devicePick {
+            case .many: object["devices"] = .array(checklist.chosen)
+            case .one: if let device = checklist.chosen.first { object["device"] = device }
+            }
+        }
+        return JSONValue.object(object).canonicalText()
     }
 }
 

@@ -2,6 +2,8 @@
 /// only says which fields to offer and how to label them.
 enum TaskForms {
     /// The form for `type`; types without an entry get one field for the raw submission JSON.
+    /// `defaults` fills empty fields by name (the remembered project path); a deploy form with a
+    /// project path reads its devices at once.
     static func form(for type: String, typeName: String, defaults: [String: String] = [:]) -> NewTaskForm {
         var fields: [FormField]
         switch type {
@@ -30,11 +32,8 @@ enum TaskForms {
                 FormField(name: "configuration_id", label: "Configuration", hint: "nixosConfigurations name"),
             ]
         case "deploy_devices_task", "deploy_device_task":
-            // A list of devices does not fit one-line fields: a template to fill in (docs/submissions.md).
-            let template = type == "deploy_devices_task"
-                ? #"{"type": "deploy_devices_task", "project_path": "", "devices": [{"identifier": "", "host": "", "port": 22, "username": "root"}], "ssh_key_path": "", "known_hosts_path": ""}"#
-                : #"{"type": "deploy_device_task", "project_path": "", "device": {"identifier": "", "host": "", "port": 22, "username": "root"}, "ssh_key_path": "", "known_hosts_path": ""}"#
-            fields = [FormField(name: "submission", label: "Submission JSON", kind: .json, value: template, hint: "see docs/submissions.md")]
+            // As `submit deploy`: the project, then its devices ticked from its project file.
+            fields = [FormField(name: "project_path", label: "Project path", hint: "git repository with flake.nix and thymis-project.json")]
         default:
             fields = [FormField(name: "submission", label: "Submission JSON", kind: .json,
                                 value: "{\"type\": \"\(type)\"}", hint: "see docs/submissions.md")]
@@ -42,6 +41,24 @@ enum TaskForms {
         for index in fields.indices {
             if let value = defaults[fields[index].name], fields[index].value.isEmpty { fields[index].value = value }
         }
-        return NewTaskForm(type: type, title: typeName, fields: fields)
+        var form = NewTaskForm(type: type, title: typeName, fields: fields)
+        switch type {
+        case "deploy_devices_task": form.devicePick = .many
+        case "deploy_device_task": form.devicePick = .one
+        default: break
+        }
+        form.readDevicesIfNeeded()
+        return form
+    }
+}
+
+extension NewTaskForm {
+    /// Deploy forms: reads the project file's devices when the project path changed since the
+    /// last read (ticks are kept for devices still in the file).
+    mutating func readDevicesIfNeeded() {
+        guard let devicePick, let path = value(of: "project_path"), !path.isEmpty, checklist?.projectPath != path else { return }
+        var fresh = DeviceChecklist.read(projectPath: path, single: devicePick == .one)
+        if let old = checklist { fresh.ticked = old.ticked.intersection(fresh.devices.map(\.identifier)) }
+        checklist = fresh
     }
 }

@@ -58,6 +58,15 @@ final class MemoryTerminal: Terminal {
     func erase() {
         eraseCount += 1
         grid = Self.blankGrid(size)
+        cursor = nil
+    }
+
+    /// Where the frame shows the text cursor (nil: hidden).
+    private(set) var cursor: (row: Int, column: Int)?
+
+    func showCursor(row: Int, column: Int) {
+        guard row >= 0, row < size.rows, column >= 0, column < size.columns else { return }
+        cursor = (row, column)
     }
 
     @discardableResult

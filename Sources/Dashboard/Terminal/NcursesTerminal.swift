@@ -156,7 +156,20 @@ final class NcursesTerminal: Terminal {
         return TerminalSize(rows: Int(rows), columns: Int(columns))
     }
 
-    func erase() { werase(window) }
+    func erase() {
+        werase(window)
+        cursor = nil
+    }
+
+    /// Where the next frame shows the cursor; nil: hidden.
+    private var cursor: (row: Int32, column: Int32)?
+    private var cursorShown = false
+
+    func showCursor(row: Int, column: Int) {
+        let size = size
+        guard row >= 0, row < size.rows, column >= 0, column < size.columns else { return }
+        cursor = (Int32(row), Int32(column))
+    }
 
     @discardableResult
     func draw(_ text: String, row: Int, column: Int, maxColumns: Int, style: TextStyle) -> Int {
@@ -194,6 +207,14 @@ final class NcursesTerminal: Terminal {
     }
 
     func present() {
+        // leaveok lets curses leave the hardware cursor anywhere; only a frame with a field turns
+        // it off, so the cursor sits where the field's text ends.
+        leaveok(window, cursor == nil)
+        if let cursor { wmove(window, cursor.row, cursor.column) }
+        if (cursor != nil) != cursorShown {
+            curs_set(cursor == nil ? 0 : 1)
+            cursorShown = cursor != nil
+        }
         wnoutrefresh(window)
         doupdate()
     }

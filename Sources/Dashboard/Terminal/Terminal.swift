@@ -32,6 +32,10 @@ protocol Terminal: AnyObject {
     /// Shows the frame drawn since the last `erase()`: one screen update.
     func present()
 
+    /// Shows the text cursor at (`row`, `column`) with the next `present()` (a field being
+    /// typed into); `erase()` hides it again, so a frame without a field shows none.
+    func showCursor(row: Int, column: Int)
+
     /// Waits up to `timeoutMilliseconds` (0: don't wait, negative: forever) for input; nil when
     /// there was none.
     func readInput(timeoutMilliseconds: Int) -> InputEvent?

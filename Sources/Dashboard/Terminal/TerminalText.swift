@@ -25,7 +25,7 @@ public enum TerminalText {
 
     /// The number of columns `text` takes when drawn: CJK and emoji count 2, combining marks 0,
     /// and controls the width of their visible form.
-    static func displayWidth(of text: String) -> Int {
+    public static func displayWidth(of text: String) -> Int {
         var total = 0
         for scalar in text.unicodeScalars {
             if let form = visibleForm(of: scalar) {

@@ -41,7 +41,13 @@ struct DetailView {
         }
         if let retry = record.retryOf { parts.append("retry of \(TaskFormat.shortID(retry))") }
         x += terminal.draw("  " + parts.joined(separator: " \(theme.separator) "), row: row, column: x, maxColumns: width - x, style: .plain)
-        if let reason = record.failureReason {
+        if var reason = record.failureHeadline {
+            // Cut: say where the whole reason is (the Submission tab, `1`; `w` wraps it there).
+            let room = width - x - 2
+            if TerminalText.displayWidth(of: reason) > room || record.failureReason != reason, room > 20 {
+                let hint = " \(theme.ellipsis) 1: whole reason"
+                reason = String(reason.prefix(max(0, room - TerminalText.displayWidth(of: hint)))) + hint
+            }
             terminal.draw("  " + reason, row: row, column: x, maxColumns: width - x, style: theme.style(record.displayState))
         }
     }

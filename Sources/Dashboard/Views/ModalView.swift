@@ -32,24 +32,7 @@ struct ModalView {
             }
             box(title: "New task", lines: lines, on: terminal)
         case .newTaskForm(let form):
-            var lines: [[StyledRun]] = [keyLine(model.keyMap, .newTaskForm), []]
-            for (index, field) in form.fields.enumerated() {
-                let focused = index == form.focusedField
-                let label = field.label + (field.isRequired ? "" : " (optional)") + ": "
-                var line = [StyledRun(focused ? "\(theme.foldClosed) " : "  ", theme.key), StyledRun(label, focused ? theme.key : .plain)]
-                if field.value.isEmpty {
-                    line.append(StyledRun(field.hint, theme.label))
-                } else {
-                    line.append(StyledRun(field.value))
-                }
-                if focused { line.append(StyledRun(" ", TextStyle(reverse: true))) }
-                lines.append(line)
-            }
-            if let error = form.error {
-                lines.append([])
-                lines.append([StyledRun(error, theme.error)])
-            }
-            box(title: "New task: \(form.title)", lines: lines, on: terminal)
+            FormView(theme: theme, modalView: self).draw(form, on: terminal, keyMap: model.keyMap)
         case .prompt:
             break  // typed in the footer
         }
@@ -66,13 +49,15 @@ struct ModalView {
         return runs
     }
 
-    /// A bordered box in the middle of the screen, as wide as its content allows.
-    func box(title: String, lines: [[StyledRun]], on terminal: any Terminal) {
+    /// A bordered box in the middle of the screen, as wide as its content allows (at least
+    /// `minWidth` columns of content). Returns where the first content line starts.
+    @discardableResult
+    func box(title: String, lines: [[StyledRun]], minWidth: Int = 0, on terminal: any Terminal) -> (row: Int, column: Int)? {
         let size = terminal.size
-        let contentWidth = lines.map { StyledText.displayWidth(of: $0) }.max() ?? 0
+        let contentWidth = max(minWidth, lines.map { StyledText.displayWidth(of: $0) }.max() ?? 0)
         let width = min(size.columns - 2, max(contentWidth, TerminalText.displayWidth(of: title) + 4) + 4)
         let height = min(size.rows - 2, lines.count + 2)
-        guard width >= 6, height >= 3 else { return }
+        guard width >= 6, height >= 3 else { return nil }
         let left = (size.columns - width) / 2
         let top = max(1, (size.rows - height) / 2)
         let b = theme.box
@@ -87,6 +72,7 @@ struct ModalView {
         }
         terminal.draw(b.bottomLeft + String(repeating: b.horizontal, count: width - 2) + b.bottomRight,
                       row: top + height - 1, column: left, maxColumns: width, style: theme.key)
+        return (top + 1, left + 2)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NixLog
 import TaskEngine
 
 /// The task list at the bottom: a column header, then one line per task (state glyph, name,
@@ -59,7 +60,7 @@ struct TaskListView {
         var column = terminal.draw(" Tasks ", row: row, column: 0, maxColumns: width, style: titleStyle)
         var filters: [String] = []
         if let state = model.stateFilter { filters.append("state=\(state.rawValue)") }
-        if let type = model.typeFilter { filters.append("type=\(type)") }
+        if let type = model.typeFilter { filters.append("type=\(model.registry.typeName(of: type))") }
         if !model.textFilter.isEmpty { filters.append("\"\(model.textFilter)\"") }
         let position = model.selectedIndex.map { "\($0 + 1)/\(model.rows.count)\(model.snapshot.hasMore ? "+" : "")" } ?? "0"
         column += terminal.draw(" \(position) ", row: row, column: column, maxColumns: width - column, style: theme.label)
@@ -116,7 +117,9 @@ struct TaskListView {
             let estimate = Estimate(expected: expected, elapsed: elapsed).description(format: TaskFormat.duration)
             text = text.isEmpty ? estimate : "\(estimate) · \(text)"
         }
-        if record.state == .failed, let reason = record.failureReason { text = reason }
+        if record.state == .failed, let reason = record.failureHeadline { text = reason }
+        // A builder's colours (`^[[32m`) are for its log; one line in a column shows the text only.
+        text = text.strippingANSIEscapes
         if record.state == .pending && text.isEmpty { text = "waiting for a \(record.pool ?? "free") slot" }
         if record.state == .running, let (done, expected) = Self.buildCounts(in: text), expected > 0, width >= 30 {
             let barWidth = 10

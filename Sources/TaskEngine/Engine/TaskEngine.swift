@@ -189,7 +189,7 @@ public actor TaskEngine {
             if task.cancelReason == nil {
                 task.cancelReason = reason
                 running[id] = task
-                logger.info("cancelling", metadata: ["task": "\(id)"])
+                logger.info("cancelling", metadata: ["task": "\(id.uuidString.lowercased())"])
                 let signaller = task.signaller, grace = configuration.gracePeriod
                 Task { await signaller.stop(grace: grace) }
             }
@@ -242,7 +242,7 @@ public actor TaskEngine {
         let signaller = ProcessGroupSignaller()
         lastActivity = .now
         running[id] = RunningTask(kind: kind, signaller: signaller, cancelReason: nil)
-        logger.info("started", metadata: ["task": "\(id)", "type": "\(type(of: kind).type)"])
+        logger.info("started", metadata: ["task": "\(id.uuidString.lowercased())", "type": "\(type(of: kind).type)"])
         publish(.taskChanged(id))
         let run = TaskRun(taskID: id, baseEnvironment: configuration.baseEnvironment, engine: self, store: store,
                           signaller: signaller, tracker: tracker, grace: configuration.gracePeriod)
@@ -284,13 +284,13 @@ public actor TaskEngine {
             try store.markEnded(id, state: state, reason: reason, cancelled: cancelled, at: Date())
         } catch {
             lastStoreError = error
-            logger.error("could not record the end of a task; retrying until it can be", metadata: ["task": "\(id)", "error": "\(error)"])
+            logger.error("could not record the end of a task; retrying until it can be", metadata: ["task": "\(id.uuidString.lowercased())", "error": "\(error)"])
             let outcome = state == .completed ? "completed" : (reason ?? "failed")
             retryEnd(id, reason: "\(Self.storeFault(error)) when the task ended, so some output may be missing; its own result: \(outcome)",
                      cancelled: cancelled, at: Date())
         }
         lastActivity = .now
-        logger.info("ended", metadata: ["task": "\(id)", "state": "\(state.rawValue)", "reason": "\(reason ?? "")"])
+        logger.info("ended", metadata: ["task": "\(id.uuidString.lowercased())", "state": "\(cancelled ? "cancelled" : state.rawValue)", "reason": "\(reason ?? "")"])
         publish(.taskChanged(id))
         for waiter in endWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
         if let parent = try? store.task(id)?.parentID, var wait = childWaits[parent] {
@@ -314,7 +314,7 @@ public actor TaskEngine {
                 try? await Task.sleep(for: delay)
                 do {
                     _ = try store.markEnded(id, state: .failed, reason: reason, cancelled: cancelled, at: date)
-                    logger.info("recorded the end of a task after a store fault", metadata: ["task": "\(id)"])
+                    logger.info("recorded the end of a task after a store fault", metadata: ["task": "\(id.uuidString.lowercased())"])
                     await self.publishRecordedEnd(id)
                     return
                 } catch {
@@ -395,7 +395,7 @@ public actor TaskEngine {
         for task in try store.tasks(states: [.pending], newestFirst: false) {
             if let parent = task.parentID {
                 // Children belong to a parent's run, which is over: they cannot run on their own.
-                try store.markEnded(task.id, state: .failed, reason: "interrupted: its parent task \(parent) stopped before it ran",
+                try store.markEnded(task.id, state: .failed, reason: "interrupted: its parent task \(parent.uuidString.lowercased()) stopped before it ran",
                                     cancelled: false, at: Date())
                 continue
             }

@@ -69,11 +69,16 @@ public final class TaskRun: Sendable {
         return outcome
     }
 
-    /// "<step> failed: <program> exited 1: <Nix's first error, or the last stderr line>".
+    /// "<step> failed: <program> exited 1: <Nix's first error, or the last stderr line>"; when a
+    /// builder failed, its last log lines follow on lines of their own, as `nix build` prints them
+    /// (the compiler's error is rarely the builder's last line: `make: *** ... Error 2` is).
     static func failure(of spec: ProcessSpec, _ outcome: ProcessOutcome) -> TaskFailure {
         var reason = "\(spec.stepName) failed: \(spec.program.split(separator: "/").last.map(String.init) ?? spec.program) \(outcome.endDescription)"
         if let error = outcome.nixState.flatMap(NixStateSnapshot.firstError) {
             reason += ": \(error)"
+            if let tail = outcome.nixState.flatMap(NixStateSnapshot.builderLogTail) {
+                reason += ";\n" + tail.joined(separator: "\n")
+            }
         } else if let line = outcome.lastStderrLine {
             reason += ": \(line)"
         }
@@ -96,7 +101,7 @@ public final class TaskRun: Sendable {
         let failed = children.filter { $0.state != .completed }
         guard failed.isEmpty else {
             let names = failed.prefix(10).map { child in
-                "\(child.target ?? child.displayName) (\(child.cancelled ? "cancelled" : child.failureReason ?? child.state.rawValue))"
+                "\(child.target ?? child.displayName) (\(child.cancelled ? "cancelled" : child.failureHeadline ?? child.state.rawValue))"
             }
             let more = failed.count > 10 ? " and \(failed.count - 10) more" : ""
             throw TaskFailure("\(failed.count) of \(children.count) failed: \(names.joined(separator: "; "))\(more)")

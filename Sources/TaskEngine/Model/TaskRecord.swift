@@ -15,6 +15,9 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
     public var target: String?
     public var state: TaskState
     public var failureReason: String?
+    /// The reason's first line, for one-line places (lists, a parent's summary of its children);
+    /// the lines after it quote the failed builder's last log lines.
+    public var failureHeadline: String? { failureReason.map { String($0.prefix { $0 != "\n" }) } }
     /// Set when the task was cancelled (its state is then `failed`, reason "cancelled...").
     public var cancelled: Bool
     public var submittedAt: Date

@@ -43,7 +43,8 @@ public enum NixStateSnapshot {
         if let active = state.derivations.last(where: { $0.status == .building }) {
             let name = active.name + (active.host.map { " on \(NixMachineCounts.displayName($0))" } ?? "")
             if let phase = active.phase { parts.append("\(name): \(phase)") }
-            else if let line = active.lastLine { parts.append("\(name): \(line)") }
+            // The log line's colours belong to the log view; a progress line is plain text.
+            else if let line = active.lastLine { parts.append("\(name): \(line.strippingANSIEscapes)") }
             else if active.host != nil { parts.append(name) }
         }
         return parts.isEmpty ? nil : parts.joined(separator: " · ")
@@ -61,9 +62,31 @@ public enum NixStateSnapshot {
             if let file = error.file {
                 location = " (at \(file)\(error.line.map { ":\($0)" } ?? "")\(error.column.map { ":\($0)" } ?? ""))"
             }
-            return oneLine(error.rawMessage.isEmpty ? error.message : error.rawMessage) + location
+            let message = error.rawMessage.isEmpty ? error.message : error.rawMessage
+            return oneLine(state.failedBuilderTail() == nil ? message : withoutLogTail(message)) + location
         }
         return state.messages(at: .error).kept.first.map(oneLine)
+    }
+
+    /// The failed builder's last log lines, as `nix build` prints them under its error:
+    /// `last 10 log lines:` and one `> line` each, indented (nil when no builder failed or it
+    /// printed nothing). Goes on the lines after a failure reason's first line.
+    public static func builderLogTail(_ state: NixProcessState) -> [String]? {
+        guard let (_, lines) = state.failedBuilderTail() else { return nil }
+        return ["  last \(lines.count) log line\(lines.count == 1 ? "" : "s"):"] + lines.map { "  > " + $0 }
+    }
+
+    /// A Nix message up to its own quoted log tail (`last N log lines:` of Nix 2.18-2.23,
+    /// `Last N log lines:` of 2.24 and later), which `builderLogTail` gives line by line instead.
+    static func withoutLogTail(_ message: String) -> String {
+        let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: {
+            let text = $0.drop(while: { $0 == " " || $0 == ";" }).lowercased()
+            return text.hasPrefix("last ") && text.hasSuffix("log lines:")
+        }) else { return message }
+        var head = lines[..<start].joined(separator: "\n")
+        while head.hasSuffix(";") || head.hasSuffix(" ") { head.removeLast() }
+        return head
     }
 
     /// `text` with the builder's store URI shown without its query (key paths and options).

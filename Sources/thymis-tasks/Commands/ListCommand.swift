@@ -55,14 +55,25 @@ struct ListCommand: ParsableCommand {
             print(filtered ? "no task matches" : "no tasks yet; submit one with `thymis-tasks submit --help`")
             return
         }
-        print(TaskText.listHeader)
+        // On a terminal each line ends at its right edge (no wrapped rows); into a pipe or file, whole.
+        let width = Self.terminalColumns()
+        func line(_ text: String) { print(width.map { TaskText.cut(text, toColumns: $0) } ?? text) }
+        line(TaskText.listHeader)
         for record in records {
-            print(TaskText.listLine(record, estimate: store.estimate(for: record)))
+            line(TaskText.listLine(record, estimate: store.estimate(for: record)))
             if !filtered {
                 for child in try store.children(of: record.id) {
-                    print(TaskText.listLine(child, indent: 1, estimate: store.estimate(for: child)))
+                    line(TaskText.listLine(child, indent: 1, estimate: store.estimate(for: child)))
                 }
             }
         }
+    }
+
+    /// The terminal's width when stdout is one, else nil.
+    static func terminalColumns() -> Int? {
+        guard isatty(1) == 1 else { return nil }
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 }

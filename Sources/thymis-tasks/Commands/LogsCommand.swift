@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import NixLog
 import TaskEngine
 
 /// `logs ID`: a task's output as stored, optionally following it live.
@@ -18,7 +19,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The task id or a unique prefix of it.") var id: String
-    @Option(help: "Only the process with this index (0-based, see `show`).") var process: Int?
+    @Option(help: "Only process N (numbered from 1, as in `show` and the dashboard).") var process: Int?
     @Option(help: "Only this stream: stdout, stderr or build.") var stream: StreamChoice?
     @Flag(help: "Keep printing new output until the task ends.") var follow = false
     @Flag(help: "Print the bytes exactly as stored, even on a terminal.") var raw = false
@@ -28,7 +29,7 @@ struct LogsCommand: AsyncParsableCommand {
         let store = try global.openStore(readOnly: true)
         let record: TaskRecord
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
-        if let process, process < 0 { throw CLIError("--process must be 0 or more", code: ExitCodes.usage) }
+        if let process, process < 1 { throw CLIError("--process is numbered from 1 (as in `show`); give 1 or more", code: ExitCodes.usage) }
         var printer = LogPrinter(sanitize: !raw)
         if failed {
             try FailedLogs.print(record, store: store, printer: &printer)
@@ -47,17 +48,22 @@ struct LogsCommand: AsyncParsableCommand {
 
     private func copyNewOutput(store: TaskStore, task: UUID, positions: inout [String: Int64], printer: inout LogPrinter) throws {
         for (index, name) in try store.outputStreams(task: task) {
-            if let process, process != index { continue }
+            if let process, process - 1 != index { continue }
             switch stream {
             case .stdout?: if name != .stdout { continue }
             case .stderr?: if name != .stderr { continue }
             case .build?: if !name.isBuildLog { continue }
-            case nil: if name.isBuildLog { continue }
+            case nil: break
             }
             let key = "\(index)/\(name.rawValue)"
             while true {
                 let chunks = try store.outputChunks(task: task, processIndex: index, stream: name, afterID: positions[key] ?? 0)
                 if chunks.isEmpty { break }
+                if positions[key] == nil, let derivation = name.derivation, !raw {
+                    // Which derivation the lines below come from: several build at once, and the eval's stdout precedes them.
+                    let heading = "== build log of \(NixDerivationState(path: derivation, status: .built).name) (\(derivation)) ==\n"
+                    printer.write(Array(heading.utf8), toStderr: false, key: "heading")
+                }
                 for chunk in chunks { printer.write(chunk.bytes, toStderr: name == .stderr && stream == nil, key: key) }
                 positions[key] = chunks.last!.id
             }

@@ -74,18 +74,26 @@ struct Submitter {
             try report(record, store: store)
             return
         }
+        // The id at once, flushed, so a script (or `> file`) has it while the task runs; the
+        // final record (--json) or the failure (stderr) follow when it ends.
+        let idLine = options.json ? JSONValue.object(["id": .string(id.uuidString.lowercased())]).canonicalText() : id.uuidString.lowercased()
+        // Written straight to fd 1, past print's buffer (which holds a redirected stdout until exit).
+        LogPrinter.writeAll(1, Array((idLine + "\n").utf8))
         let final = try await TaskWaiter(store: store, options: global).waitUntilEnded(id)
-        try report(final, store: store)
+        try report(final, store: store, idPrinted: true)
         if final.state != .completed { throw ExitCode(ExitCodes.taskFailed) }
     }
 
-    private func report(_ record: TaskRecord, store: TaskStore) throws {
+    private func report(_ record: TaskRecord, store: TaskStore, idPrinted: Bool = false) throws {
         if options.json {
             print(try TaskJSON.render(record, store: store, detailed: false))
         } else {
-            print(record.id.uuidString.lowercased())
+            if !idPrinted { print(record.id.uuidString.lowercased()) }
             if options.wait, record.state.isFinal, record.state != .completed {
-                FileHandle.standardError.write(Data("thymis-tasks: task \(record.displayState.rawValue): \(TerminalText.plain(record.failureReason ?? ""))\n".utf8))
+                // "task cancelled", not "task cancelled: cancelled"; a builder's log lines on lines of their own.
+                let reason = record.cancelled ? [] : (record.failureReason ?? "").split(separator: "\n").map { TerminalText.plain(String($0)) }
+                let text = "thymis-tasks: task \(record.displayState.rawValue)" + (reason.isEmpty ? "" : ": " + reason.joined(separator: "\n")) + "\n"
+                FileHandle.standardError.write(Data(text.utf8))
             }
         }
     }

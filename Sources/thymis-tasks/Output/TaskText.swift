@@ -14,6 +14,20 @@ enum TaskText {
         text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
     }
 
+    /// `text` cut to `columns` display columns, `…` at the end when cut.
+    static func cut(_ text: String, toColumns columns: Int) -> String {
+        guard TerminalText.displayWidth(of: text) > columns, columns > 1 else { return text }
+        var kept = ""
+        var used = 0
+        for character in text {
+            let width = TerminalText.displayWidth(of: String(character))
+            guard used + width <= columns - 1 else { break }
+            kept.append(character)
+            used += width
+        }
+        return kept + "…"
+    }
+
     /// One line of `list`.
     static func listLine(_ record: TaskRecord, indent: Int = 0, estimate: Estimate? = nil) -> String {
         let id = TaskFormat.shortID(record.id)
@@ -49,7 +63,12 @@ enum TaskText {
         lines.append("duration:   \(duration(record.duration()))")
         if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: TaskFormat.duration))") }
         if let pool = record.pool { lines.append("pool:       \(pool)") }
-        if let reason = record.failureReason { lines.append("reason:     \(TerminalText.plain(reason))") }
+        if let reason = record.failureReason {
+            // The lines after the first quote the failed builder's last log lines (as `nix build` does).
+            for (index, line) in reason.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                lines.append((index == 0 ? "reason:     " : "            ") + TerminalText.plain(String(line)))
+            }
+        }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
         if let parent = record.parentID { lines.append("parent:     \(parent.uuidString.lowercased())") }
         if let retryOf = record.retryOf { lines.append("retry of:   \(retryOf.uuidString.lowercased())") }
@@ -62,12 +81,17 @@ enum TaskText {
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)))?.canonicalText(pretty: true) ?? record.redactedSubmission
         for line in pretty.split(separator: "\n") { lines.append("  " + TerminalText.plain(String(line))) }
         for process in try store.processes(of: record.id) {
-            lines.append("process \(process.index): \(process.statusDescription)")
+            // Numbered from 1, as the dashboard and the cause block number them.
+            lines.append("process \(process.index + 1): \(process.statusDescription)")
             lines.append("  $ \(TerminalText.plain(process.shellLine))")
             if let cwd = process.workingDirectory { lines.append("  cwd: \(TerminalText.plain(cwd))") }
             if let pid = process.pid { lines.append("  pid: \(pid)") }
             lines.append("  started \(process.startedAt.map(TaskJSON.iso) ?? "-"), ended \(process.endedAt.map(TaskJSON.iso) ?? "-")")
-            lines.append("  stdout \(process.stdoutLines) lines / \(process.stdoutBytes) bytes, stderr \(process.stderrLines) lines / \(process.stderrBytes) bytes")
+            // A nix whose stderr was all `@nix` messages has none left: say where they went, not "0 lines".
+            let stderr = process.stderrLines == 0 && process.nixStateJSON != nil
+                ? "stderr: only Nix's messages (summarised below)"
+                : "stderr \(process.stderrLines) lines / \(process.stderrBytes) bytes"
+            lines.append("  stdout \(process.stdoutLines) lines / \(process.stdoutBytes) bytes, \(stderr)")
             if let state = NixStateSnapshot.decode(process.nixStateJSON) {
                 for line in NixLogReport(state: state).text.split(separator: "\n", omittingEmptySubsequences: false) {
                     lines.append("  " + TerminalText.plain(String(line)))

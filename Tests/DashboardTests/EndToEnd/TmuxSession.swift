@@ -103,6 +103,14 @@ final class TmuxSession {
         try await run(Self.tmux, ["capture-pane", "-p", "-t", name]).output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
+    /// Where the terminal's cursor is and whether it is shown (tmux's `cursor_flag`).
+    func cursor() async throws -> (row: Int, column: Int, visible: Bool) {
+        let text = try await run(Self.tmux, ["display-message", "-p", "-t", name, "#{cursor_y} #{cursor_x} #{cursor_flag}"]).output
+        let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard parts.count == 3 else { return (-1, -1, false) }
+        return (parts[0], parts[1], parts[2] == 1)
+    }
+
     func resize(columns: Int, rows: Int) async throws {
         try await run(Self.tmux, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"], capture: false)
     }

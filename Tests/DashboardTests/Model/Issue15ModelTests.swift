@@ -99,4 +99,38 @@ struct Issue15ModelTests {
             #expect(model.log.follow, "\(tab.title) follows")
         }
     }
+
+    @Test("an SSH task opens on stdout, the next nix task on the Nix tab again; a tab the user picked stays")
+    func tabByTaskType() {
+        var model = Fixtures.model()
+        let ssh = Fixtures.task("Run SSH Command", type: "ssh_command_task", minute: 10)
+        let build = Fixtures.task("Build Project", minute: 9)
+        model.apply(.tasksLoaded(TaskListSnapshot(topLevel: [ssh, build], children: [:], hasMore: false)))
+        _ = model.handle(.character("g"))
+        #expect(model.selectedID == ssh.id && model.tab == .stdout)
+        _ = model.handle(.character("j"))
+        #expect(model.tab == .nix)
+        _ = model.handle(.character("2"))
+        _ = model.handle(.character("k"))
+        #expect(model.tab == .process, "the user's tab is kept")
+    }
+
+    @Test("Build Image's Nix tab shows its build, not the cp step after it")
+    func nixTabShowsTheBuild() {
+        var model = Fixtures.model()
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 10, derivationsPerProcess: [0, 3, 0])))
+        #expect(model.tab == .nix && model.shownProcess == 1)
+        _ = model.handle(.character("4"))
+        #expect(model.shownProcess == 2, "stdout shows the last process")
+    }
+
+    @Test("y on the Errors heading E jumped to copies the error under it, not `Errors (1)`")
+    func copyUnderHeading() {
+        var model = Fixtures.model()
+        model.apply(.detailLoaded(DetailFacts(tab: .nix, lineCount: 400, nixSections: [.errors: 120, .warnings: 200])))
+        _ = model.handle(.character("E"))
+        #expect(model.log.top == 120)
+        let effects = model.handle(.character("y"))
+        #expect(effects == [.copy(task: model.selectedID!, tab: .nix, line: 121)])
+    }
 }

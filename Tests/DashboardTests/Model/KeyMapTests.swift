@@ -64,6 +64,14 @@ struct KeyMapTests {
             form.fields[0].value = "/x"
             model.modal = .newTaskForm(form)
         case .prompt: model.modal = .prompt(Prompt(purpose: .search, text: "err"))
+        case .deviceChecklist:
+            var form = TaskForms.form(for: "deploy_devices_task", typeName: "Deploy Devices")
+            form.fields[0].value = "/x"
+            var checklist = DeviceChecklist(projectPath: "/x")
+            checklist.devices = ["kiosk-1", "kiosk-2"].map { DeviceChecklist.Device(identifier: $0, address: "root@\($0):22", json: .object([:])) }
+            form.checklist = checklist
+            form.focusedField = form.fields.count
+            model.modal = .newTaskForm(form)
         }
         #expect(model.keyContext == context)
         return model

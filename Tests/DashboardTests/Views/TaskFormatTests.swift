@@ -5,6 +5,15 @@ import Testing
 
 @Suite("TaskFormat: how a task is written, in the dashboard and the CLI alike")
 struct TaskFormatTests {
+    @Test("times: the clock today, month-day earlier this year, the year too before that")
+    func timestamps() {
+        let calendar = Calendar.current
+        let now = calendar.date(from: DateComponents(year: 2026, month: 12, day: 2, hour: 20, minute: 15))!
+        #expect(TaskFormat.timestamp(calendar.date(from: DateComponents(year: 2026, month: 12, day: 2, hour: 9, minute: 5, second: 7))!, now: now) == "09:05:07")
+        #expect(TaskFormat.timestamp(calendar.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 14, minute: 2))!, now: now) == "11-30 14:02")
+        #expect(TaskFormat.timestamp(calendar.date(from: DateComponents(year: 2025, month: 12, day: 31, hour: 23, minute: 59))!, now: now) == "2025-12-31 23:59")
+    }
+
     @Test("durations: tenths below ten seconds, whole seconds below a minute, then m/s and h/m")
     func durations() {
         #expect(TaskFormat.duration(4.23) == "4.2s")

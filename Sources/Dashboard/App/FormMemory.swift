@@ -1,0 +1,36 @@
+import Foundation
+
+/// What the new-task forms remember between runs: the project path of the last submitted form,
+/// in `dashboard-forms.json` of the state directory (`{"project_path": "/srv/fleet"}`, mode 0600).
+/// Only values a form is filled with go in it, never how the dashboard looked.
+struct FormMemory {
+    static let fileName = "dashboard-forms.json"
+    let path: String
+
+    init(stateDirectory: String) { path = stateDirectory + "/" + Self.fileName }
+
+    /// The remembered field values by submission field name; empty when there is no file or it
+    /// cannot be read (a form then starts empty, as on the first run).
+    func load() -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object.compactMapValues { $0 as? String }
+    }
+
+    /// Replaces the remembered project path; written to a temporary file and renamed, so a
+    /// crash leaves the old file or the new one.
+    func remember(projectPath: String) throws {
+        var values = load()
+        values["project_path"] = projectPath
+        let data = try JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes])
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: reason])
+        }
+    }
+}
