@@ -88,6 +88,17 @@ final class EffectRunner {
                 } catch {
                     status("could not save: \(error)", isError: true)
                 }
+            case .writeReport(let id):
+                writeReport(id)
+            case .copyFile(let path):
+                do {
+                    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                    let text = String(decoding: data.prefix(Self.clipboardLimit), as: UTF8.self)
+                    terminal.copyToClipboard(text)
+                    status("copied \(text.utf8.count) bytes of the report (OSC 52: the terminal must allow clipboard writes)")
+                } catch {
+                    status("could not read \(path): \(error.localizedDescription)", isError: true)
+                }
             case .openInPager:
                 guard let document else { break }
                 do {
@@ -99,6 +110,26 @@ final class EffectRunner {
             }
         }
         return outcome
+    }
+
+    /// Writes the report of task `id` on a thread of its own (it runs `nix --version` and reads the
+    /// failing log) to `<state dir>/reports/`, posting `.reportWritten` or an error status when done.
+    private func writeReport(_ id: UUID) {
+        let store = source.store
+        let mailbox = self.mailbox
+        let thread = Thread {
+            do {
+                guard let record = try store.task(id) else { throw StoreError.notFound(id.uuidString.lowercased()) }
+                let text = try TaskReport.markdown(record, store: store, nixVersion: TaskReport.nixVersion(),
+                                                   version: ThymisTasksVersion.current)
+                let path = try TaskReport.save(text, for: record, stateDirectory: URL(fileURLWithPath: store.path).deletingLastPathComponent().path)
+                mailbox.post(.action(.reportWritten(path: path, bytes: text.utf8.count)))
+            } catch {
+                mailbox.post(.action(.showStatus("could not write the report: \(error)", isError: true)))
+            }
+        }
+        thread.name = "dashboard report"
+        thread.start()
     }
 
     /// Searches a stored stream on a thread of its own (it may read a million lines), posting

@@ -5,7 +5,7 @@ import TaskEngine
 /// newest top-level tasks (grown when the user scrolls to its end) and the children of the
 /// parents in it. With 100,000 tasks in the store, a frame never reads them all.
 final class TaskListSource {
-    private let store: TaskStore
+    let store: TaskStore
     /// How many top-level tasks to read; grows by `loadMore()`.
     private(set) var limit: Int
     private var states: [TaskState]?

@@ -38,7 +38,7 @@ public enum TaskReport {
             out.append("")
             var commands: [String] = []
             for process in processes {
-                commands.append("# \(process.index): \(process.statusDescription)")
+                commands.append("# \(process.index + 1): \(process.statusDescription)")
                 let environment = process.environment.keys.sorted().filter { $0 != "PATH" && $0 != "HOME" }
                     .map { "\($0)=\(shellQuoted(process.environment[$0] ?? ""))" }
                 commands.append(TerminalText.plain((environment + [process.shellLine]).joined(separator: " ")))
@@ -54,6 +54,26 @@ public enum TaskReport {
         var text = out.joined(separator: "\n") + "\n"
         for secret in secretValues(record) { text = text.replacingOccurrences(of: secret, with: "<redacted>") }
         return text
+    }
+
+    /// Saves `text` as `<state dir>/reports/<short id>-<UTC time>.md` (directory 0700, file 0600: the
+    /// report holds commands and logs) and returns the path.
+    public static func save(_ text: String, for record: TaskRecord, stateDirectory: String, now: Date = Date()) throws -> String {
+        let directory = stateDirectory + "/reports"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let stamp = ISO8601DateFormatter.string(from: now, timeZone: .gmt, formatOptions: [.withFullDate, .withTime])
+        let path = "\(directory)/\(TaskFormat.shortID(record.id))-\(stamp).md"
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ReportSaveError(path: temporary, reason: String(cString: strerror(errno)))
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = ReportSaveError(path: path, reason: String(cString: strerror(errno)))
+            unlink(temporary)
+            throw error
+        }
+        return path
     }
 
     /// The last `logLineLimit` lines of the failed derivation's build log, or of the failed process' stderr.
@@ -79,7 +99,7 @@ public enum TaskReport {
         }
         let lines = try store.lines(task: record.id, processIndex: index, stream: stream,
                                     range: max(0, count - Int64(logLineLimit))..<count)
-        let title = stream == .stderr ? "Last \(lines.count) lines of process \(index)'s stderr"
+        let title = stream == .stderr ? "Last \(lines.count) lines of process \(index + 1)'s stderr"
             : "Last \(lines.count) lines of \(TerminalText.plain(FailureCauseName.of(stream.derivation ?? "")))'s build log"
         return (title, lines.map { TerminalText.sanitizedPlainText($0) })
     }
@@ -158,4 +178,11 @@ enum FailureCauseName {
         if base.hasSuffix(".drv") { base = base.dropLast(4) }
         return String(base)
     }
+}
+
+/// A report that could not be written, in a sentence.
+struct ReportSaveError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "cannot write \(path): \(reason); check the state directory's space and permissions" }
 }

@@ -3,7 +3,7 @@
 /// Where keys go: the focused pane, or the dialog that is open.
 enum KeyContext: Hashable, Sendable, CaseIterable {
     case list, detail
-    case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt
+    case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, reportSaved
     /// A deploy form with the cursor on its device checklist (letters tick, not type).
     case deviceChecklist
 }
@@ -15,7 +15,7 @@ struct KeyMap: Sendable {
     /// Where a binding works.
     enum Scope: Hashable, Sendable {
         case list, detail, everywhere
-        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist
+        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist, reportSaved
         /// Both text inputs: the new-task form and the prompts.
         case typing
 
@@ -32,6 +32,7 @@ struct KeyMap: Sendable {
             case .newTaskForm: context == .newTaskForm || context == .deviceChecklist
             case .deviceChecklist: context == .deviceChecklist
             case .prompt: context == .prompt
+            case .reportSaved: context == .reportSaved
             }
         }
 
@@ -48,13 +49,14 @@ struct KeyMap: Sendable {
             case .newTaskForm: "New-task form"
             case .deviceChecklist: "Deploy form: device list"
             case .prompt: "Search, filter and file-name prompts"
+            case .reportSaved: "Report saved"
             case .typing: "Typing (form and prompts)"
             }
         }
 
         /// The order of help's sections.
         static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmQuit,
-                                         .newTaskMenu, .newTaskForm, .deviceChecklist, .prompt, .typing]
+                                         .newTaskMenu, .newTaskForm, .deviceChecklist, .prompt, .reportSaved, .typing]
     }
 
     struct Binding: Sendable {
@@ -148,6 +150,7 @@ struct KeyMap: Sendable {
         Binding(keys: [char("o")], label: "o", action: .openInPager, scope: .everywhere, description: "open the current tab in $PAGER"),
         Binding(keys: [char("y")], label: "y", action: .copyLine, scope: .everywhere, description: "copy the current line (match or top line) via OSC 52"),
         Binding(keys: [char("Y")], label: "Y", action: .copyTab, scope: .everywhere, description: "copy the whole tab via OSC 52"),
+        Binding(keys: [char("R")], label: "R", action: .writeReport, scope: .everywhere, description: "write the task's Markdown report (cause, commands, failing log; secrets redacted) under the state directory, then offer to copy it", footer: "report"),
         Binding(keys: [char("?"), .key(.function(1))], label: "?", action: .showHelp, scope: .everywhere, description: "this help", footer: "help"),
         Binding(keys: [char("q"), .ctrl("c")], label: "q/Ctrl-c", action: .quit, scope: .everywhere, description: "quit (asks when tasks run in this engine)", footer: "quit"),
 
@@ -163,6 +166,9 @@ struct KeyMap: Sendable {
         Binding(keys: [char("s"), char("S"), char("y"), char("Y"), .key(.enter), .ctrl("c")], label: "s/y/Enter/Ctrl-c", action: .confirmDialog, scope: .confirmQuit, description: "quit, stopping the tasks this engine runs (recorded as cancelled)", footer: "stop"),
         Binding(keys: [char("k"), char("K")], label: "k/K", action: .keepTasksRunning, scope: .confirmQuit, description: "quit, keeping the tasks running in the background (this process stays the engine until idle)", footer: "keep running"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmQuit, description: "stay", footer: "stay"),
+
+        Binding(keys: [char("c"), char("y"), char("Y"), .key(.enter)], label: "c/y/Enter", action: .confirmDialog, scope: .reportSaved, description: "copy the report to the clipboard via OSC 52", footer: "copy it"),
+        Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/Esc/q", action: .closeDialog, scope: .reportSaved, description: "close (the file stays)", footer: "close"),
 
         Binding(keys: [char("j"), .key(.down)], label: "j/↓", action: .dialogMove(1), scope: .newTaskMenu, description: "next task type"),
         Binding(keys: [char("k"), .key(.up)], label: "k/↑", action: .dialogMove(-1), scope: .newTaskMenu, description: "previous task type"),

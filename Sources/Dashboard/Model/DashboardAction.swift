@@ -31,6 +31,8 @@ enum DashboardAction: Equatable, Sendable {
 
     // Actions on tasks (hidden with --read-only)
     case requestCancel, retry, openNewTaskMenu, saveTab, openInPager, copyLine, copyTab
+    /// `R`: write the selected task's Markdown report under the state directory.
+    case writeReport
 
     case showHelp
     case quit
@@ -67,6 +69,8 @@ enum DashboardAction: Equatable, Sendable {
     case searchProgress(DetailTab, percent: Int)
     /// The widest line (in columns) the last frame showed of `tab`: the limit of horizontal scroll.
     case measured(DetailTab, longestLine: Int)
+    /// The report was written to `path` (`bytes` long): offer to copy it.
+    case reportWritten(path: String, bytes: Int)
     case showStatus(String, isError: Bool)
     case clearStatus
 }
@@ -84,6 +88,10 @@ enum DashboardEffect: Equatable, Sendable {
     case openInPager(task: UUID, tab: DetailTab)
     /// Copy line `line` of `tab` (nil: the whole tab) to the clipboard (OSC 52).
     case copy(task: UUID, tab: DetailTab, line: Int?)
+    /// Write the Markdown report of a task under the state directory (`thymis-tasks report`'s text).
+    case writeReport(UUID)
+    /// Copy the file at `path` (a report just written) to the clipboard (OSC 52).
+    case copyFile(path: String)
     /// Look for `text` in `tab` from line `from` in `direction` (+1 down, -1 up), wrapping around.
     case search(task: UUID, tab: DetailTab, text: String, from: Int, direction: Int)
     /// Stop the search running in the background (Esc while it runs).

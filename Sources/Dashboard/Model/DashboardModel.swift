@@ -109,6 +109,7 @@ struct DashboardModel: Sendable {
         case .newTaskMenu: .newTaskMenu
         case .newTaskForm(let form): form.isChecklistFocused ? .deviceChecklist : .newTaskForm
         case .prompt: .prompt
+        case .reportSaved: .reportSaved
         }
     }
 
@@ -180,6 +181,12 @@ struct DashboardModel: Sendable {
                 // With a remembered project, a deploy form starts on its device list.
                 if form.checklist?.devices.isEmpty == false { form.focusedField = form.fields.count }
                 modal = .newTaskForm(form)
+            case .closeDialog: modal = nil
+            default: break
+            }
+        case .reportSaved(let path, _):
+            switch action {
+            case .confirmDialog: modal = nil; return [.copyFile(path: path)]
             case .closeDialog: modal = nil
             default: break
             }
@@ -463,6 +470,13 @@ struct DashboardModel: Sendable {
         case .copyTab:
             guard let id = selectedID else { break }
             return [.copy(task: id, tab: tab, line: nil)]
+        case .writeReport:
+            guard let id = selectedID else { break }
+            status = StatusMessage(text: "writing the report…", isError: false)
+            return [.writeReport(id)]
+        case .reportWritten(let path, let bytes):
+            status = nil
+            modal = .reportSaved(path: path, bytes: bytes)
         case .showHelp:
             modal = .help(offset: 0)
         case .quit:

@@ -11,6 +11,8 @@ enum Modal: Equatable, Sendable {
     /// The list of task types to submit, with the one under the cursor.
     case newTaskMenu(selected: Int)
     case newTaskForm(NewTaskForm)
+    /// A report was saved to `path`: copy it to the clipboard?
+    case reportSaved(path: String, bytes: Int)
     /// One line of text typed in the footer (search, filter, file name).
     case prompt(Prompt)
 }

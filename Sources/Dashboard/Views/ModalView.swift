@@ -31,6 +31,14 @@ struct ModalView {
                               StyledRun(model.registry.typeName(of: type), style), StyledRun("  \(type)", theme.label)])
             }
             box(title: "New task", lines: lines, on: terminal)
+        case .reportSaved(let path, let bytes):
+            box(title: "Report saved", lines: [
+                [StyledRun("Wrote \(bytes) bytes of Markdown to")],
+                [StyledRun(TerminalText.plain(path), theme.key)],
+                [StyledRun("Paste it into an issue or a chat: secrets are redacted.", theme.label)],
+                [],
+                keyLine(model.keyMap, .reportSaved, separator: "   ", textStyle: .plain),
+            ], on: terminal)
         case .newTaskForm(let form):
             FormView(theme: theme, modalView: self).draw(form, on: terminal, keyMap: model.keyMap)
         case .prompt:

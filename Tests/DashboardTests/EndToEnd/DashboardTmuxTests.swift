@@ -123,6 +123,24 @@ struct DashboardTmuxTests {
         try await session.send("d")
         screen = try await session.waitFor { $0.contains(text: "Nix: kiosk-1") }
         #expect(screen.contains(text: "compiling unit 1"))
+
+        // R writes the report under the state directory and offers to copy it.
+        try await session.send("Escape")
+        try await session.waitFor { !$0.contains(text: "Nix: kiosk-1") }
+        try await session.send("R")
+        screen = try await session.waitFor { $0.contains(text: "Report saved") }
+        let reports = try FileManager.default.contentsOfDirectory(atPath: root + "/state/reports").filter { $0.hasSuffix(".md") }
+        #expect(reports.count == 1, "\(reports)")
+        let path = root + "/state/reports/" + (reports.first ?? "")
+        let report = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        #expect(report.hasPrefix("# Build Project: failed") && report.contains("## Cause") && report.contains("firmware-blob: file not found")
+                && report.contains("## Processes") && report.contains("nix build"), "\(report)")
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+        #expect(screen.contains(text: "c copy it"))
+        try await session.send("c")
+        screen = try await session.waitFor { $0.contains(text: "copied") && !$0.contains(text: "Report saved") }
+        #expect(screen.contains(text: "bytes of the report"))
     }
 
     @Test("a second dashboard attaches to the engine of the first and says so; SIGTERM restores the terminal")

@@ -64,6 +64,7 @@ struct KeyMapTests {
             form.fields[0].value = "/x"
             model.modal = .newTaskForm(form)
         case .prompt: model.modal = .prompt(Prompt(purpose: .search, text: "err"))
+        case .reportSaved: model.modal = .reportSaved(path: "/state/reports/r.md", bytes: 120)
         case .deviceChecklist:
             var form = TaskForms.form(for: "deploy_devices_task", typeName: "Deploy Devices")
             form.fields[0].value = "/x"
