@@ -153,6 +153,7 @@ public enum DashboardApp {
         model.formDefaults = formMemory.load()
         let loop = DashboardLoop(terminal: terminal, store: store, model: model, mailbox: mailbox, connection: connection)
         loop.rememberFormsIn(formMemory)
+        loop.notify(options.notify)
         if let reason = terminal.fallbackReason { mailbox.post(.status(reason, isError: true)) }
         do {
             try loop.run()

@@ -34,6 +34,9 @@ final class DashboardLoop {
     private var lastPoll = ContinuousClock.now
     private var lastCounts = ContinuousClock.now - .seconds(10)
     private var statusShownAt: ContinuousClock.Instant?
+    private var endNoticeShownAt: ContinuousClock.Instant?
+    /// How long the header says which long task just ended.
+    static let endNoticeLifetime = Duration.seconds(5)
     private var pendingSelection: UUID?
     /// Frames drawn, and how long the drawing took (for the benchmark and tests).
     private(set) var framesDrawn = 0
@@ -51,6 +54,9 @@ final class DashboardLoop {
 
     /// Submitted forms' project paths go to `memory` (the state directory's form file).
     func rememberFormsIn(_ memory: FormMemory) { effects.formMemory = memory }
+
+    /// How the end of a long task is told to the terminal (`--notify`).
+    func notify(_ mode: NotifyMode) { effects.alerter = TaskEndAlerter(mode: mode) }
 
     private var isAttached: Bool {
         if case .inProcess = model.mode { return false }
@@ -93,6 +99,10 @@ final class DashboardLoop {
         if let shown = statusShownAt, now - shown >= Self.statusLifetime {
             statusShownAt = nil
             apply([.clearStatus])
+        }
+        if let shown = endNoticeShownAt, now - shown >= Self.endNoticeLifetime {
+            endNoticeShownAt = nil
+            apply([.clearEndNotice])
         }
         let second = Int(Date().timeIntervalSince1970)
         let sinceFrame = now - lastFrame
@@ -153,14 +163,20 @@ final class DashboardLoop {
 
     /// Applies actions that came from outside the model (effects, the engine, the store).
     private func apply(_ actions: [DashboardAction]) {
+        var requested: [DashboardEffect] = []
         for action in actions {
-            model.apply(action)
+            let notice = model.endNotice
+            requested += model.apply(action)
             switch action {
             case .showStatus, .searchFinished: statusShownAt = ContinuousClock.now
             default: break
             }
+            if model.endNotice != notice, model.endNotice != nil { endNoticeShownAt = ContinuousClock.now }
         }
         if !actions.isEmpty { dirty = true }
+        // What the news asks for (a task-end alert) is done at once; effects only come from news
+        // that needs them, so this does not loop.
+        perform(requested)
     }
 
     // MARK: - Engine and store

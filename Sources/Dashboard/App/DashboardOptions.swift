@@ -9,8 +9,11 @@ public struct DashboardOptions: Sendable {
     public var color: Bool
     /// Report clicks and the wheel.
     public var mouse: Bool
+    /// How a long task's end is told to the terminal (`--notify`).
+    public var notify: NotifyMode
 
-    public init(readOnly: Bool = false, ascii: Bool = false, color: Bool = true, mouse: Bool = false) {
+    public init(readOnly: Bool = false, ascii: Bool = false, color: Bool = true, mouse: Bool = false, notify: NotifyMode = .bell) {
+        self.notify = notify
         self.readOnly = readOnly
         self.ascii = ascii
         self.color = color

@@ -23,6 +23,7 @@ final class EffectRunner {
     var connection: EngineConnection
     /// The search running in the background, if any (a new one, or Esc, cancels it).
     private var searchJob: SearchJob?
+    var alerter = TaskEndAlerter(mode: .bell)
     /// Where forms remember the last project path (nil: nowhere, e.g. in tests).
     var formMemory: FormMemory?
 
@@ -88,6 +89,8 @@ final class EffectRunner {
                 } catch {
                     status("could not save: \(error)", isError: true)
                 }
+            case .alert(let notice):
+                if let alert = alerter.alert(for: notice) { terminal.alert(alert) }
             case .writeReport(let id):
                 writeReport(id)
             case .copyFile(let path):

@@ -73,6 +73,8 @@ enum DashboardAction: Equatable, Sendable {
     case reportWritten(path: String, bytes: Int)
     case showStatus(String, isError: Bool)
     case clearStatus
+    /// The header's "task ended" notice has been shown long enough.
+    case clearEndNotice
 }
 
 /// What the model asks the app to do; the app does it and reports back with an action.
@@ -92,6 +94,8 @@ enum DashboardEffect: Equatable, Sendable {
     case writeReport(UUID)
     /// Copy the file at `path` (a report just written) to the clipboard (OSC 52).
     case copyFile(path: String)
+    /// Tell the terminal a long task ended (bell or desktop notification, as `--notify` says).
+    case alert(TaskEndNotice)
     /// Look for `text` in `tab` from line `from` in `direction` (+1 down, -1 up), wrapping around.
     case search(task: UUID, tab: DetailTab, text: String, from: Int, direction: Int)
     /// Stop the search running in the background (Esc while it runs).

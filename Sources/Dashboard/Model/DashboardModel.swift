@@ -53,6 +53,8 @@ struct DashboardModel: Sendable {
     private(set) var counts: TaskCounts = [:]
     /// When the engine's scheduler submits the next Auto-update (header); nil when none is scheduled.
     var nextAutoUpdate: Date?
+    /// The last long task that ended while the dashboard watched, said in the header for a few seconds.
+    var endNotice: TaskEndNotice?
 
     var modal: Modal?
     private(set) var status: StatusMessage?
@@ -495,8 +497,15 @@ struct DashboardModel: Sendable {
             size = newSize
             keepSelectionVisible()
         case .tasksLoaded(let newSnapshot):
+            let ended = TaskEndNotice.ended(before: snapshot.topLevel, after: newSnapshot.topLevel)
             snapshot = newSnapshot
             rebuildRows()
+            if let last = ended.last {
+                endNotice = last
+                return [.alert(ended.first(where: \.failed) ?? last)]
+            }
+        case .clearEndNotice:
+            endNotice = nil
         case .countsLoaded(let newCounts):
             counts = newCounts
         case .detailLoaded(let facts):

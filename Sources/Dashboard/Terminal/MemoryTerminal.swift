@@ -112,6 +112,11 @@ final class MemoryTerminal: Terminal {
         clipboardBytes += Self.clipboardSequence(text)
     }
 
+    /// Alerts sent with `alert`, oldest first.
+    private(set) var alerts: [TerminalAlert] = []
+
+    func alert(_ alert: TerminalAlert) { alerts.append(alert) }
+
     func suspend() { isSuspended = true }
     func resume() { isSuspended = false }
     func restore() { restoreCount += 1 }

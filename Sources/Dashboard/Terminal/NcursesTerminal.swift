@@ -282,6 +282,15 @@ final class NcursesTerminal: Terminal {
         fflush(cnc_stdout())
     }
 
+    func alert(_ alert: TerminalAlert) {
+        guard !isRestored else { return }
+        let bytes = alert.sequence()
+        bytes.withUnsafeBufferPointer { buffer in
+            _ = fwrite(buffer.baseAddress, 1, buffer.count, cnc_stdout())
+        }
+        fflush(cnc_stdout())
+    }
+
     func suspend() {
         guard !isRestored else { return }
         endwin()

@@ -44,6 +44,9 @@ protocol Terminal: AnyObject {
     /// base64-encoded, so nothing in it can act as a control sequence.
     func copyToClipboard(_ text: String)
 
+    /// Rings the bell or sends a desktop notification (`TerminalAlert.sequence`).
+    func alert(_ alert: TerminalAlert)
+
     /// Gives the terminal back to the shell (e.g. to run `$PAGER`) until `resume()`.
     func suspend()
     /// Takes the terminal again after `suspend()` and repaints the last frame.

@@ -14,6 +14,11 @@ struct HeaderView {
         let full = states.map { " \(theme.glyph($0)) \(model.counts[$0] ?? 0) \($0.rawValue)" }
         let compact = states.map { " \(theme.glyph($0))\(model.counts[$0] ?? 0)" }
         var (longEngine, shortEngine) = engineLabels(model)
+        if let notice = model.endNotice {
+            // For a few seconds the place of the engine label says which long task just ended.
+            longEngine = "\(theme.glyph(notice.state)) \(notice.headline)"
+            shortEngine = "\(theme.glyph(notice.state)) \(notice.name) \(notice.state.rawValue)"
+        }
         if let next = model.nextAutoUpdate {
             longEngine += " \(theme.separator) next auto-update \(TaskFormat.timestamp(next, now: now))"
             shortEngine += " \(theme.separator) auto-update \(TaskFormat.timestamp(next, now: now))"

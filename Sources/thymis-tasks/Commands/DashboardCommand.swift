@@ -17,8 +17,12 @@ struct DashboardFlags: ParsableArguments {
     @Flag(help: "Report mouse clicks and the wheel (select a task, scroll).")
     var mouse = false
 
+    @Option(help: ArgumentHelp("When a task that ran over 10 s ends: bell (failures only), osc (a desktop notification via OSC 9/777 for every completed or failed task) or off.",
+                               valueName: "bell|osc|off"))
+    var notify: NotifyMode = .bell
+
     var options: DashboardOptions {
-        DashboardOptions(readOnly: readOnly, ascii: ascii, color: !noColor, mouse: mouse)
+        DashboardOptions(readOnly: readOnly, ascii: ascii, color: !noColor, mouse: mouse, notify: notify)
     }
 }
 
@@ -59,3 +63,5 @@ struct DashboardCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension NotifyMode: ExpressibleByArgument {}
