@@ -100,6 +100,29 @@ struct BackgroundEngineTests {
         #expect(result.stderr.contains("the state directory cannot be used any more"), "\(result.stderr)")
         #expect(result.stderr.contains(" is gone"), "\(result.stderr)")
     }
+
+    @Test("serve exits with 4 and says why when the store's WAL is deleted or the database replaced under it", arguments: ["wal", "database"])
+    func storeFileGone(_ which: String) async throws {
+        defer { cli.cleanUp() }
+        let serve = try cli.start(["serve"])
+        _ = try await cli.enginePID()
+        let log = cli.stateDirectory + "/thymis-tasks.log"
+        #expect(await waitUntil(timeout: .seconds(20)) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("serving") })
+        let database = cli.stateDirectory + "/tasks.sqlite"
+        if which == "wal" {
+            try FileManager.default.removeItem(atPath: database + "-wal")
+        } else {
+            // What a restore from a backup does: another file moved over the one the engine has open.
+            try FileManager.default.copyItem(atPath: database, toPath: database + ".copy")
+            #expect(rename(database + ".copy", database) == 0)
+        }
+        let result = try await cli.wait(serve, timeout: .seconds(15))
+        #expect(result.status == 4, "\(result.stderr)")
+        let expected = which == "wal" ? "the task database's write-ahead log \(database)-wal is gone" : "the task database \(database) was replaced by another file"
+        #expect(result.stderr.contains("the state directory cannot be used any more (\(expected)"), "\(result.stderr)")
+        let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(logged.contains("the state directory cannot be used any more; the engine stops") && logged.contains(expected), "\(logged)")
+    }
 }
 
 extension FileManager {

@@ -98,18 +98,24 @@ public final class EngineHost: Sendable {
 }
 
 /// What the state directory was when the engine started (device and inode of the directory, the
-/// database and the lock file), so a directory deleted or replaced under a running engine is noticed.
+/// database, its WAL and shared-memory files, and the lock file), so a directory, database or WAL
+/// deleted or replaced under a running engine is noticed: SQLite would go on writing into the
+/// unlinked file, and every later write would be lost (issue 16).
 struct StateDirectoryIdentity: Sendable {
     let directory: StateDirectory
-    let files: [(path: String, device: UInt64, inode: UInt64)]
+    let files: [(path: String, what: String, device: UInt64, inode: UInt64)]
 
     init?(_ directory: StateDirectory) {
         self.directory = directory
-        var files: [(String, UInt64, UInt64)] = []
-        for path in [directory.path, directory.databasePath, directory.lockPath] {
+        var files: [(String, String, UInt64, UInt64)] = []
+        let database = directory.databasePath
+        for (path, what) in [(directory.path, ""), (database, "the task database "),
+                             (database + "-wal", "the task database's write-ahead log "),
+                             (database + "-shm", "the task database's shared-memory file "), (directory.lockPath, "")] {
             var info = stat()
+            // The WAL and -shm exist once the store is open in WAL mode; one missing now is not checked.
             guard stat(path, &info) == 0 else { continue }
-            files.append((path, UInt64(info.st_dev), UInt64(info.st_ino)))
+            files.append((path, what, UInt64(info.st_dev), UInt64(info.st_ino)))
         }
         guard !files.isEmpty else { return nil }
         self.files = files
@@ -120,10 +126,10 @@ struct StateDirectoryIdentity: Sendable {
         for file in files {
             var info = stat()
             if stat(file.path, &info) != 0 {
-                return "\(file.path) is gone (\(String(cString: strerror(errno))))"
+                return "\(file.what)\(file.path) is gone (\(String(cString: strerror(errno))))"
             }
             if UInt64(info.st_dev) != file.device || UInt64(info.st_ino) != file.inode {
-                return "\(file.path) was replaced by another file"
+                return "\(file.what)\(file.path) was replaced by another file"
             }
         }
         if access(directory.path, W_OK | X_OK) != 0 { return "\(directory.path) is not writable any more" }

@@ -16,6 +16,7 @@ public actor TaskEngine {
     struct RunningTask {
         let kind: any TaskKind
         let signaller: ProcessGroupSignaller
+        let run: TaskRun
         var cancelReason: String?
     }
 
@@ -241,11 +242,11 @@ public actor TaskEngine {
         }
         let signaller = ProcessGroupSignaller()
         lastActivity = .now
-        running[id] = RunningTask(kind: kind, signaller: signaller, cancelReason: nil)
-        logger.info("started", metadata: ["task": "\(id.uuidString.lowercased())", "type": "\(type(of: kind).type)"])
-        publish(.taskChanged(id))
         let run = TaskRun(taskID: id, baseEnvironment: configuration.baseEnvironment, engine: self, store: store,
                           signaller: signaller, tracker: tracker, grace: configuration.gracePeriod)
+        running[id] = RunningTask(kind: kind, signaller: signaller, run: run, cancelReason: nil)
+        logger.info("started", metadata: ["task": "\(id.uuidString.lowercased())", "type": "\(type(of: kind).type)"])
+        publish(.taskChanged(id))
         Task.detached { [self] in
             let result: Result<Void, Error>
             do {
@@ -261,20 +262,23 @@ public actor TaskEngine {
     private func planEnded(_ id: UUID, result: Result<Void, Error>) {
         guard let task = running.removeValue(forKey: id) else { return }
         if let pool = task.kind.pool { usage[pool, default: 1] -= 1 }
-        if let reason = task.cancelReason {
-            end(id, state: .failed, reason: reason, cancelled: true)
+        var (state, reason, cancelled): (TaskState, String?, Bool)
+        if let cancelReason = task.cancelReason {
+            (state, reason, cancelled) = (.failed, cancelReason, true)
         } else {
             switch result {
-            case .success:
-                end(id, state: .completed, reason: nil, cancelled: false)
-            case .failure(let error as TaskFailure):
-                end(id, state: .failed, reason: error.reason, cancelled: false)
-            case .failure(is TaskCancelled):
-                end(id, state: .failed, reason: "cancelled", cancelled: true)
-            case .failure(let error):
-                end(id, state: .failed, reason: "\(error)", cancelled: false)
+            case .success: (state, reason, cancelled) = (.completed, nil, false)
+            case .failure(let error as TaskFailure): (state, reason, cancelled) = (.failed, error.reason, false)
+            case .failure(is TaskCancelled): (state, reason, cancelled) = (.failed, "cancelled", true)
+            case .failure(let error): (state, reason, cancelled) = (.failed, "\(error)", false)
             }
         }
+        // A store that kept failing past a process' end: the task's own result goes next to it, never lost.
+        if let problem = task.run.storeProblem, !cancelled {
+            reason = "\(problem); its own result: \(state == .completed ? "completed" : reason ?? "failed")"
+            state = .failed
+        }
+        end(id, state: state, reason: reason, cancelled: cancelled)
         schedule()
     }
 
@@ -328,8 +332,8 @@ public actor TaskEngine {
 
     /// "the disk was full" for SQLITE_FULL, else the store's own words.
     static func storeFault(_ error: Error) -> String {
-        let text = "\(error)"
-        return text.contains("the disk is full") ? "disk full: the store could not be written" : "the store could not be written (\(text))"
+        let cause = (error as? StoreError)?.cause ?? "\(error)"
+        return cause.contains("the disk is full") ? "disk full: the store could not be written" : "the store could not be written (\(cause))"
     }
 
     private func resumeIdleWaiters(force: Bool) {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NixLog
 import Synchronization
 
@@ -15,6 +16,11 @@ public final class TaskRun: Sendable {
     let tracker: DescendantTracker
     let grace: Duration
     private let nextProcessIndex = Mutex(0)
+    private let storeProblems = Mutex<[String]>([])
+
+    /// What the store could not take while the task's processes ran (see `ProcessOutcome.storeProblem`);
+    /// the engine reports it next to the task's own result.
+    var storeProblem: String? { storeProblems.withLock { $0.isEmpty ? nil : $0.joined(separator: "; ") } }
 
     init(taskID: UUID, baseEnvironment: [String: String], engine: TaskEngine, store: TaskStore,
          signaller: ProcessGroupSignaller, tracker: DescendantTracker, grace: Duration) {
@@ -39,9 +45,10 @@ public final class TaskRun: Sendable {
         }
         let engine = self.engine, taskID = self.taskID
         let runner = ProcessRunner(store: store, taskID: taskID, index: index, signaller: signaller, tracker: tracker, grace: grace,
-                                   onOutput: { Task { await engine.outputAppended(taskID) } })
+                                   logger: engine.logger, onOutput: { Task { await engine.outputAppended(taskID) } })
         await engine.processStarted(taskID)
         let outcome = try await runner.run(spec)
+        noteStoreProblem(outcome)
         if isCancelled { throw TaskCancelled() }
         return outcome
     }
@@ -56,9 +63,16 @@ public final class TaskRun: Sendable {
         }
         let engine = self.engine, taskID = self.taskID
         let runner = ProcessRunner(store: store, taskID: taskID, index: index, signaller: ProcessGroupSignaller(), tracker: tracker,
-                                   grace: grace, onOutput: { Task { await engine.outputAppended(taskID) } })
+                                   grace: grace, logger: engine.logger, onOutput: { Task { await engine.outputAppended(taskID) } })
         await engine.processStarted(taskID)
-        return try await runner.run(spec)
+        let outcome = try await runner.run(spec)
+        noteStoreProblem(outcome)
+        return outcome
+    }
+
+    private func noteStoreProblem(_ outcome: ProcessOutcome) {
+        guard let problem = outcome.storeProblem else { return }
+        storeProblems.withLock { $0.append(problem) }
     }
 
     /// Runs a process and fails the task, naming the step and Nix's first error, unless it succeeded.

@@ -1,6 +1,6 @@
 import Foundation
+import Logging
 import NixLog
-import Synchronization
 
 /// Turns a process' raw output into stored chunks: batches appends (every 25 ms under load, up to 3 s
 /// for a trickle, at most 1 MiB),
@@ -9,11 +9,7 @@ import Synchronization
 /// `@unchecked Sendable`: it is used only on its pump's thread while the process runs, and read by
 /// the runner after the pump has finished (the pump's completion lock orders the two).
 final class OutputRecorder: @unchecked Sendable {
-    private let store: TaskStore
-    private let taskID: UUID
-    private let processIndex: Int
     private let captureLimit: Int
-    private let onBatch: @Sendable () -> Void
 
     private var stdout = StreamBuffer(name: .stdout)
     private var stderr = StreamBuffer(name: .stderr)
@@ -33,15 +29,10 @@ final class OutputRecorder: @unchecked Sendable {
     private(set) var capturedStdout: [UInt8] = []
     private(set) var stdoutTruncated = false
 
-    /// Batches are written on a queue of their own so reading the pipes overlaps with SQLite's
-    /// writes; at most `batchesInFlight` wait, so a fast child is slowed down rather than buffered.
-    private let writer = DispatchQueue(label: "thymis-output-writer")
-    private let inFlight = DispatchSemaphore(value: OutputRecorder.batchesInFlight)
-    private let writeError = Mutex<Error?>(nil)
-    static let batchesInFlight = 4
-
-    /// The first error that stopped output from being stored (e.g. a full disk); later batches are dropped.
-    var storeError: Error? { writeError.withLock { $0 } }
+    /// Writes the batches in order, off the pump's thread, and rides out a store that fails for a while.
+    private let writer: OutputWriter
+    /// Set by `finish`: what could not be stored even after retrying (the store kept failing), in words.
+    private(set) var storeProblem: String?
 
     static let flushInterval = Duration.milliseconds(25)
     static let flushBytes = 1 << 20
@@ -54,12 +45,9 @@ final class OutputRecorder: @unchecked Sendable {
     static let nixSnapshotInterval = Duration.milliseconds(250)
 
     init(store: TaskStore, taskID: UUID, processIndex: Int, parsesNixLog: Bool, captureLimit: Int,
-         onBatch: @escaping @Sendable () -> Void) {
-        self.store = store
-        self.taskID = taskID
-        self.processIndex = processIndex
+         logger: Logger? = nil, onBatch: @escaping @Sendable () -> Void) {
         self.captureLimit = captureLimit
-        self.onBatch = onBatch
+        self.writer = OutputWriter(store: store, taskID: taskID, processIndex: processIndex, logger: logger, onBatch: onBatch)
         self.nixDecoder = parsesNixLog ? NixLogDecoder() : nil
     }
 
@@ -94,6 +82,7 @@ final class OutputRecorder: @unchecked Sendable {
 
     func tick() {
         if isDue { flush(final: false) }
+        writer.retryIfDue()
     }
 
     /// Whether the waiting output is worth a batch: after 25 ms when it is at least `busyBytes` (a
@@ -110,7 +99,7 @@ final class OutputRecorder: @unchecked Sendable {
             nixStateChanged = true
         }
         flush(final: true)
-        writer.sync {}
+        storeProblem = writer.finish()
     }
 
     private func route(_ output: NixLogOutput) {
@@ -168,20 +157,6 @@ final class OutputRecorder: @unchecked Sendable {
         counters.stdoutLines = stdout.lineCount
         counters.stderrBytes = stderr.totalBytes
         counters.stderrLines = stderr.lineCount
-        inFlight.wait()
-        let store = self.store, taskID = self.taskID, processIndex = self.processIndex
-        let inFlight = self.inFlight, onBatch = self.onBatch
-        let nixJSONToWrite = nixJSON, progressToWrite = progress, chunksToWrite = chunks, countersToWrite = counters
-        writer.async { [self] in
-            defer { inFlight.signal() }
-            guard writeError.withLock({ $0 == nil }) else { return }
-            do {
-                try store.appendOutput(task: taskID, processIndex: processIndex, chunks: chunksToWrite, counters: countersToWrite,
-                                       nixStateJSON: nixJSONToWrite, progress: progressToWrite)
-            } catch {
-                writeError.withLock { $0 = error }
-            }
-            onBatch()
-        }
+        writer.submit(OutputBatch(chunks: chunks, counters: counters, nixStateJSON: nixJSON, progress: progress))
     }
 }

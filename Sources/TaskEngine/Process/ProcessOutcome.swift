@@ -15,6 +15,9 @@ public struct ProcessOutcome: Sendable {
     public var lastStderrLine: String?
     /// NixLog's summary, for processes whose stderr was parsed.
     public var nixState: NixProcessState?
+    /// Set when the store kept failing until after the process ended, so some of its output (or its
+    /// end) is not stored: "disk full: the store could not be written, so 1234 bytes of its output are missing".
+    public var storeProblem: String?
 
     public var succeeded: Bool { spawnError == nil && signal == nil && exitCode == 0 }
 

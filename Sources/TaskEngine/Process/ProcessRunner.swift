@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NixLog
 import Subprocess
 #if canImport(System)
@@ -16,6 +17,7 @@ struct ProcessRunner: Sendable {
     let signaller: ProcessGroupSignaller
     let tracker: DescendantTracker
     let grace: Duration
+    let logger: Logger?
     let onOutput: @Sendable () -> Void
 
     func run(_ spec: ProcessSpec) async throws -> ProcessOutcome {
@@ -45,7 +47,7 @@ struct ProcessRunner: Sendable {
         // 1 MiB pipes instead of 64 KiB: a chatty child and the pump switch places 16 times less often.
         for fd in [stdoutPipe[0], stderrPipe[0]] { _ = fcntl(fd, Self.setPipeSize, Int32(1 << 20)) }
         let recorder = OutputRecorder(store: store, taskID: taskID, processIndex: index, parsesNixLog: spec.parsesNixLog,
-                                      captureLimit: spec.stdoutCaptureLimit, onBatch: onOutput)
+                                      captureLimit: spec.stdoutCaptureLimit, logger: logger, onBatch: onOutput)
         let pump = OutputPump(stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
         pump.start(receive: { stream, bytes in recorder.receive(stream, bytes) },
                    tick: { recorder.tick() },
@@ -115,9 +117,15 @@ struct ProcessRunner: Sendable {
             }
             try? store.recordDerivationDurations(built)
         }
-        try store.markProcessEnded(task: taskID, index: index, exitCode: outcome.exitCode, signal: outcome.signal,
-                                   spawnError: outcome.spawnError, at: Date())
-        if let storeError = recorder.storeError { throw storeError }
+        // The process' own result is the outcome, whatever the store did (issue 16): a store that kept
+        // failing is reported next to it, and a next engine's recovery ends a row left unended.
+        outcome.storeProblem = recorder.storeProblem
+        do {
+            try store.markProcessEnded(task: taskID, index: index, exitCode: outcome.exitCode, signal: outcome.signal,
+                                       spawnError: outcome.spawnError, at: Date())
+        } catch {
+            outcome.storeProblem = outcome.storeProblem ?? "\(TaskEngine.storeFault(error)) when its process \(index) ended"
+        }
         return outcome
     }
 

@@ -8,6 +8,14 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case noStore(directory: String)
     case ambiguous(prefix: String, matches: [String])
 
+    /// What went wrong in the store's own words ("the disk is full"), without the advice around it.
+    var cause: String {
+        switch self {
+        case .cannotOpen(_, let reason), .writeFailed(_, let reason), .cannotCreateDirectory(_, let reason): return reason
+        default: return description
+        }
+    }
+
     public var description: String {
         switch self {
         case .cannotCreateDirectory(let path, let reason):

@@ -18,6 +18,7 @@ extension TaskStore {
         // Compress before the transaction: the write lock is held only for the inserts.
         let encoded = chunks.filter { !$0.bytes.isEmpty }.map { ($0, ChunkCodec.encode($0.bytes)) }
         try write { db in
+            try faultInjection.check()
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, codec, raw_size, bytes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)

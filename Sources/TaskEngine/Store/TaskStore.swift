@@ -13,6 +13,8 @@ import GRDB
 public final class TaskStore: Sendable {
     public let path: String
     let database: DatabasePool
+    /// Tests make output writes fail through this (see `StoreFaultInjection`).
+    let faultInjection = StoreFaultInjection()
 
     /// Opens (creating if needed, mode 0600) and migrates the database of a state directory.
     /// `readOnly` (list, show, logs) opens an existing, up-to-date database without taking SQLite's
