@@ -55,6 +55,30 @@ struct RecoveryTests {
         #expect(try await environment.store.waitFor(pending.id, toBe: [.completed, .failed]).state == .completed)
     }
 
+    @Test("a task a dead engine left running ends at that engine's last heartbeat, not at the restart")
+    func endsAtHeartbeat() async throws {
+        let started = Date().addingTimeInterval(-7200)
+        let submission = try TaskKindRegistry.forTests.validate(ScriptKind.submission("echo x"))
+        var record = TaskEngine.newRecord(submission, parent: nil, retryOf: nil)
+        record.state = .running
+        record.startedAt = started
+        try environment.store.insert([record])
+        // The dead engine last beat an hour ago.
+        let heartbeat = EngineHeartbeat(databasePath: environment.store.path)
+        heartbeat.beat()
+        var times = [timeval(tv_sec: time(nil) - 3600, tv_usec: 0), timeval(tv_sec: time(nil) - 3600, tv_usec: 0)]
+        #expect(utimes(heartbeat.path, &times) == 0)
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let ended = try #require(try environment.store.task(record.id))
+        let end = try #require(ended.endedAt)
+        #expect(abs(end.timeIntervalSinceNow + 3600) < 5, "ended \(end)")
+        #expect(ended.failureReason?.hasPrefix("interrupted at about ") == true, "\(ended.failureReason ?? "")")
+        #expect(abs((heartbeat.lastBeat() ?? .distantPast).timeIntervalSinceNow) < 5, "the new engine beats at once")
+        #expect(EngineHeartbeat.endOfInterrupted(startedAt: Date(), lastBeat: started) > started, "never before the task started")
+        await engine.shutdown()
+    }
+
     @Test("a recorded pid that now belongs to another process is never signalled")
     func reusedPID() async throws {
         let running = try record(.running)

@@ -30,6 +30,7 @@ public actor TaskEngine {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var subscribers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var requestWatcher: Task<Void, Never>?
+    private var heartbeatLoop: Task<Void, Never>?
     private var requestsInFlight: Set<Int64> = []
     private(set) var isShuttingDown = false
     /// The last write of a final state that failed (a full disk, a damaged file): front ends report it.
@@ -39,6 +40,14 @@ public actor TaskEngine {
     public private(set) var lastActivity = ContinuousClock.now
 
     public static let interruptedReason = "interrupted: the engine stopped while it ran"
+
+    /// The reason of a task a dead engine left running, with the time it was last known alive.
+    static func interruptedReason(at date: Date?) -> String {
+        guard let date else { return interruptedReason }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm"
+        return "interrupted at about \(formatter.string(from: date)): the engine stopped while it ran"
+    }
 
     public init(store: TaskStore, registry: TaskKindRegistry = .standard,
                 configuration: EngineConfiguration = EngineConfiguration(),
@@ -64,7 +73,15 @@ public actor TaskEngine {
     /// engine runs): nothing starts, pending tasks wait for the next engine that runs tasks.
     public func start(runsTasks: Bool = true, watchRequests: Bool = true) async throws {
         self.runsTasks = runsTasks
-        try await recover()
+        let heartbeat = EngineHeartbeat(databasePath: store.path)
+        try await recover(lastBeat: heartbeat.lastBeat())
+        heartbeat.beat()
+        heartbeatLoop = Task { [weak self] in
+            while let self, await !self.isShuttingDown {
+                try? await Task.sleep(for: EngineHeartbeat.interval)
+                heartbeat.beat()
+            }
+        }
         schedule()
         if watchRequests {
             let interval = configuration.requestPollInterval
@@ -89,6 +106,7 @@ public actor TaskEngine {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         requestWatcher?.cancel()
+        heartbeatLoop?.cancel()
         logger.info("shutting down", metadata: ["running": "\(running.count)"])
         for id in Array(running.keys) { requestCancel(id, reason: "cancelled: the engine shut down") }
         let limit = ContinuousClock.now + deadline
@@ -378,7 +396,7 @@ public actor TaskEngine {
     /// Makes the store true again after an engine died: stops what it left running (only processes
     /// that are still the same ones, by /proc start time), fails its running tasks as interrupted,
     /// and queues pending tasks again.
-    private func recover() async throws {
+    private func recover(lastBeat: Date?) async throws {
         for process in try store.unfinishedProcesses() {
             if let pid = process.pid, ProcessTable.isSameProcess(pid: pid, startTicks: process.pidStartTicks) {
                 logger.warning("stopping a process left by a dead engine", metadata: ["pid": "\(pid)", "task": "\(process.taskID)"])
@@ -391,10 +409,14 @@ public actor TaskEngine {
                 logger.warning("stopped processes a dead engine's task had started", metadata: ["count": "\(stopped)", "task": "\(process.taskID)"])
             }
             try store.markProcessEnded(task: process.taskID, index: process.index, exitCode: nil, signal: nil,
-                                       spawnError: nil, at: Date())
+                                       spawnError: nil, at: EngineHeartbeat.endOfInterrupted(startedAt: process.startedAt, lastBeat: lastBeat))
         }
+        // Ended when the dead engine was last known alive (its heartbeat), not now: the downtime is not
+        // the task's. Without a heartbeat (an older engine) the time is now, as before.
         for task in try store.tasks(states: [.running]) {
-            try store.markEnded(task.id, state: .failed, reason: Self.interruptedReason, cancelled: false, at: Date())
+            let end = EngineHeartbeat.endOfInterrupted(startedAt: task.startedAt, lastBeat: lastBeat)
+            try store.markEnded(task.id, state: .failed, reason: Self.interruptedReason(at: lastBeat.map { _ in end }),
+                                cancelled: false, at: end)
         }
         for task in try store.tasks(states: [.pending], newestFirst: false) {
             if let parent = task.parentID {
