@@ -10,7 +10,7 @@ enum LogLine: Equatable, Sendable {
     var plainText: String {
         switch self {
         case .bytes(let bytes): TerminalText.sanitizedPlainText(bytes)
-        case .styled(let runs): runs.map(\.text).joined()
+        case .styled(let runs): runs.lazy.filter { !$0.isKeyHint }.map(\.text).joined()
         }
     }
 
@@ -119,7 +119,7 @@ struct TextDocument: LogDocument {
         for line in lineItems {
             switch line {
             case .bytes(let bytes): try body(bytes + [10])
-            case .styled(let runs): try body(Array((runs.map(\.text).joined() + "\n").utf8))
+            case .styled: try body(Array((line.plainText + "\n").utf8))
             }
         }
     }

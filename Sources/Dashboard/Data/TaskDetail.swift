@@ -177,7 +177,7 @@ struct TaskDetail {
         for process in processes {
             let marker = processes.count > 1 ? (process.index == selected ? "▸ " : "  ") : ""
             lines.append(.styled([StyledRun("\(marker)process \(process.index + 1) of \(processes.count): \(process.programName)", Self.heading),
-                                  StyledRun(processes.count > 1 ? "   (p: next process)" : "", Self.label)]))
+                                  StyledRun(processes.count > 1 ? "   (p: next process)" : "", Self.label, isKeyHint: true)]))
             lines.append(Self.text("  command: \(process.shellLine)"))
             lines.append(Self.text("  cwd:     \(process.workingDirectory ?? "(inherited)")"))
             lines.append(Self.text("  pid:     \(process.pid.map(String.init) ?? "-")"))
@@ -235,7 +235,7 @@ struct TaskDetail {
 
         sections[.buildLog] = lines.count
         lines.append(.styled([StyledRun("Build log (\(state.derivations.count) derivation\(state.derivations.count == 1 ? "" : "s"), \(state.buildLogLines) lines)", Self.heading),
-                              StyledRun(state.derivations.isEmpty ? "" : "   d: open each derivation's log", Self.label)]))
+                              StyledRun(state.derivations.isEmpty ? "" : "   d: open each derivation's log", Self.label, isKeyHint: true)]))
         for derivation in state.derivations {
             var head = [StyledRun("  \(Self.statusGlyph(derivation.status)) ", Self.statusStyle(derivation.status)),
                         StyledRun(derivation.name, Self.heading),

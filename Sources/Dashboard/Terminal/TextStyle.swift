@@ -28,9 +28,13 @@ struct TextStyle: Hashable, Sendable {
 struct StyledRun: Hashable, Sendable {
     var text: String
     var style: TextStyle
+    /// A key hint for the screen ("d: open each derivation's log"): drawn, but left out of what is
+    /// saved, copied or searched, which is the task's text, not the dashboard's.
+    var isKeyHint = false
 
-    init(_ text: String, _ style: TextStyle = .plain) {
+    init(_ text: String, _ style: TextStyle = .plain, isKeyHint: Bool = false) {
         self.text = text
         self.style = style
+        self.isKeyHint = isKeyHint
     }
 }
