@@ -100,7 +100,7 @@ public enum TaskReport {
         let lines = try store.lines(task: record.id, processIndex: index, stream: stream,
                                     range: max(0, count - Int64(logLineLimit))..<count)
         let title = stream == .stderr ? "Last \(lines.count) lines of process \(index + 1)'s stderr"
-            : "Last \(lines.count) lines of \(TerminalText.plain(FailureCauseName.of(stream.derivation ?? "")))'s build log"
+            : "Last \(lines.count) lines of \(TerminalText.plain(FailureCause.derivationName(stream.derivation ?? "")))'s build log"
         return (title, lines.map { TerminalText.sanitizedPlainText($0) })
     }
 
@@ -166,17 +166,6 @@ public enum TaskReport {
         process.waitUntilExit()
         let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
         return process.terminationStatus == 0 ? (line ?? "nix: no version printed") : "nix --version: exit \(process.terminationStatus)"
-    }
-}
-
-/// A derivation's name from its path, for headings.
-enum FailureCauseName {
-    static func of(_ path: String) -> String {
-        var base = Substring(path)
-        if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
-        if let dash = base.firstIndex(of: "-") { base = base[base.index(after: dash)...] }
-        if base.hasSuffix(".drv") { base = base.dropLast(4) }
-        return String(base)
     }
 }
 

@@ -146,7 +146,8 @@ public struct FailureCause: Sendable, Equatable, Codable {
         return lines
     }
 
-    static func derivationName(_ path: String) -> String {
+    /// A derivation's name from its store path (`/nix/store/<hash>-kiosk-1.drv` -> `kiosk-1`), for headings.
+    public static func derivationName(_ path: String) -> String {
         var base = Substring(path)
         if let slash = base.lastIndex(of: "/") { base = base[base.index(after: slash)...] }
         if let dash = base.firstIndex(of: "-") { base = base[base.index(after: dash)...] }
