@@ -20,27 +20,37 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     func take(final: Bool) {
         let before = buffer.lineCount
-        guard let chunk = buffer.takeChunk(final: final) else {
+        let chunks = buffer.takeChunks(final: final)
+        if chunks.isEmpty {
             check(!final || buffer.byteCount == 0, "a final take left \(buffer.byteCount) bytes")
             return
         }
-        check(!chunk.bytes.isEmpty, "an empty chunk")
-        check(chunk.stream == .stderr, "chunk of stream \(chunk.stream)")
-        check(chunk.firstLine == storedNewlines, "chunk starts at line \(chunk.firstLine), \(storedNewlines) newlines stored before it")
-        let newlines = Int64(chunk.bytes.count { $0 == 10 })
-        check(chunk.newlineCount == newlines, "chunk says \(chunk.newlineCount) newlines, holds \(newlines)")
-        // A chunk taken before the end ends at a newline unless an unfinished line grew too long.
-        if !final && chunk.bytes.last != 10 {
-            check(chunk.bytes.count >= StreamBuffer.maxHeldBytes, "a \(chunk.bytes.count)-byte chunk cut mid-line")
+        for (index, chunk) in chunks.enumerated() {
+            check(!chunk.bytes.isEmpty, "an empty chunk")
+            check(chunk.stream == .stderr, "chunk of stream \(chunk.stream)")
+            check(chunk.arrivedAt != nil, "a chunk without a time")
+            check(chunk.firstLine == storedNewlines, "chunk starts at line \(chunk.firstLine), \(storedNewlines) newlines stored before it")
+            let newlines = Int64(chunk.bytes.count { $0 == 10 })
+            check(chunk.newlineCount == newlines, "chunk says \(chunk.newlineCount) newlines, holds \(newlines)")
+            // Only the last chunk of a take may end mid-line: before the end, when an unfinished line grew too long.
+            if index < chunks.count - 1 { check(chunk.bytes.last == 10, "a time segment that does not end a line") }
+            stored += chunk.bytes
+            storedNewlines += newlines
         }
-        stored += chunk.bytes
-        storedNewlines += newlines
+        // A take before the end ends at a newline unless an unfinished line grew too long.
+        let taken = chunks.reduce(0) { $0 + $1.bytes.count }
+        if !final && chunks.last!.bytes.last != 10 {
+            check(taken >= StreamBuffer.maxHeldBytes, "a \(taken)-byte take cut mid-line")
+        }
         check(buffer.storedNewlines == storedNewlines, "storedNewlines \(buffer.storedNewlines) != \(storedNewlines)")
         check(buffer.lineCount == before, "taking a chunk changed lineCount from \(before) to \(buffer.lineCount)")
     }
 
+    // A clock that jumps past StreamBuffer.timeResolution at every third step, so lines are cut into time segments.
+    var clock = Date(timeIntervalSince1970: 1_000_000)
     var i = 0
     while i < size {
+        clock += i % 3 == 0 ? 0.06 : 0.001
         let op = input[i]
         i += 1
         // Appends take up to 62 bytes of data, 63 meaning "the rest of the input"; a run takes one
@@ -57,7 +67,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         i += length
         switch op & 0x03 {
         case 0:
-            buffer.append(UnsafeRawBufferPointer(piece))
+            buffer.append(UnsafeRawBufferPointer(piece), at: clock)
             expected += piece
             expectedNewlines += Int64(piece.count { $0 == 10 })
         case 1:
@@ -65,11 +75,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             // but rare enough to keep the fuzzer fast.
             let fill = piece.first ?? 0
             let run = [UInt8](repeating: fill, count: n == 63 ? 2 << 20 : n << 6)
-            run.withUnsafeBytes { buffer.append($0) }
+            run.withUnsafeBytes { buffer.append($0, at: clock) }
             expected += run
             if fill == 10 { expectedNewlines += Int64(run.count) }
         case 2:
-            buffer.appendLine(piece)
+            buffer.appendLine(piece, at: clock)
             expected += piece
             expected.append(10)
             expectedNewlines += Int64(piece.count { $0 == 10 }) + 1

@@ -10,16 +10,22 @@ public struct EngineConfiguration: Sendable {
     public var baseEnvironment: [String: String]
     /// How often the engine looks for requests from other processes.
     public var requestPollInterval: Duration
+    /// How much task output the store keeps (issue 12), applied in the background every `retentionInterval`.
+    public var retention: OutputRetentionPolicy
+    public var retentionInterval: Duration
 
     public static let defaultPoolLimits: [Pool: Int] = [.nix: 2, .remote: 8, .vm: 2]
 
     public init(poolLimits: [Pool: Int] = EngineConfiguration.defaultPoolLimits, gracePeriod: Duration = .seconds(3),
                 baseEnvironment: [String: String] = EngineConfiguration.childEnvironment(),
-                requestPollInterval: Duration = .milliseconds(100)) {
+                requestPollInterval: Duration = .milliseconds(100), retention: OutputRetentionPolicy = .default,
+                retentionInterval: Duration = .seconds(60)) {
         self.poolLimits = poolLimits
         self.gracePeriod = gracePeriod
         self.baseEnvironment = baseEnvironment
         self.requestPollInterval = requestPollInterval
+        self.retention = retention
+        self.retentionInterval = retentionInterval
     }
 
     public func limit(of pool: Pool) -> Int { max(1, poolLimits[pool] ?? 1) }

@@ -31,6 +31,7 @@ public actor TaskEngine {
     private var subscribers: [UUID: AsyncStream<EngineEvent>.Continuation] = [:]
     private var requestWatcher: Task<Void, Never>?
     private var heartbeatLoop: Task<Void, Never>?
+    private var retentionLoop: RetentionLoop?
     private var requestsInFlight: Set<Int64> = []
     private(set) var isShuttingDown = false
     /// The last write of a final state that failed (a full disk, a damaged file): front ends report it.
@@ -82,6 +83,13 @@ public actor TaskEngine {
                 heartbeat.beat()
             }
         }
+        if runsTasks {
+            // Only an engine that runs tasks prunes (a CLI cancel's short-lived engine does not).
+            let retention = RetentionLoop(store: store, policy: configuration.retention,
+                                          interval: configuration.retentionInterval, logger: logger)
+            retention.start()
+            retentionLoop = retention
+        }
         schedule()
         if watchRequests {
             let interval = configuration.requestPollInterval
@@ -107,6 +115,7 @@ public actor TaskEngine {
         isShuttingDown = true
         requestWatcher?.cancel()
         heartbeatLoop?.cancel()
+        retentionLoop?.stop()
         logger.info("shutting down", metadata: ["running": "\(running.count)"])
         for id in Array(running.keys) { requestCancel(id, reason: "cancelled: the engine shut down") }
         let limit = ContinuousClock.now + deadline

@@ -101,10 +101,5 @@ public struct BuildDeviceImageKind: TaskKind {
         return String(safe) + "." + suffix.joined(separator: ".")
     }
 
-    static func sizeText(_ bytes: Int) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes), unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func sizeText(_ bytes: Int) -> String { ByteCountText.format(Int64(bytes), binary: true) }
 }

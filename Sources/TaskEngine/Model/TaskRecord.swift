@@ -29,12 +29,15 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
     public var pool: String?
     /// A one-line progress summary for lists (e.g. "builds 3/7"), updated while the task runs.
     public var progress: String?
+    /// Set once retention pruned the task's output (issue 12): when, and how many bytes the processes had
+    /// printed. The task, its processes, reason and Nix summary stay; only the output chunks are gone.
+    public var outputPruned: OutputPruned?
 
     public init(
         id: UUID, type: String, submission: String, redactedSubmission: String, displayName: String,
         target: String?, state: TaskState, failureReason: String? = nil, cancelled: Bool = false,
         submittedAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, parentID: UUID? = nil,
-        retryOf: UUID? = nil, pool: String?, progress: String? = nil
+        retryOf: UUID? = nil, pool: String?, progress: String? = nil, outputPruned: OutputPruned? = nil
     ) {
         self.id = id
         self.type = type
@@ -52,6 +55,7 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
         self.retryOf = retryOf
         self.pool = pool
         self.progress = progress
+        self.outputPruned = outputPruned
     }
 
     public var displayState: TaskDisplayState {
@@ -67,5 +71,23 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
     public func duration(now: Date = Date()) -> TimeInterval? {
         guard let startedAt else { return nil }
         return (endedAt ?? now).timeIntervalSince(startedAt)
+    }
+}
+
+/// When retention dropped a task's output, and how much output (as printed, before compression) that was.
+public struct OutputPruned: Sendable, Equatable {
+    public var at: Date
+    public var bytes: Int64
+
+    public init(at: Date, bytes: Int64) {
+        self.at = at
+        self.bytes = bytes
+    }
+
+    /// "output pruned on 2026-12-03 14:05 (12.4 MB)": the words `logs`, `show` and the dashboard use.
+    public var notice: String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return "output pruned on \(formatter.string(from: at)) (\(ByteCountText.format(bytes)))"
     }
 }

@@ -23,6 +23,8 @@ final class OutputRecorder: @unchecked Sendable {
     /// What the process row and task row hold: an unchanged snapshot or progress is not written again.
     private var writtenNixJSON: String?
     private var writtenProgress: String?
+    /// When the pipe read being handled arrived: the time of the lines the Nix decoder routes from it.
+    private var receivedAt = Date()
 
     /// The end of what went to stderr (without @nix lines), for failure reasons.
     private var stderrTail: [UInt8] = []
@@ -54,6 +56,9 @@ final class OutputRecorder: @unchecked Sendable {
     var nixState: NixProcessState? { nixDecoder?.state }
 
     func receive(_ stream: OutputPump.Stream, _ bytes: UnsafeRawBufferPointer) {
+        // One clock read per pipe read: the time of the lines that start in it (StreamBuffer's segments).
+        let now = Date()
+        receivedAt = now
         switch stream {
         case .stdout:
             if capturedStdout.count < captureLimit {
@@ -63,17 +68,17 @@ final class OutputRecorder: @unchecked Sendable {
             } else if captureLimit > 0 {
                 stdoutTruncated = true
             }
-            stdout.append(bytes)
+            stdout.append(bytes, at: now)
             if pendingSince == nil { pendingSince = .now }
         case .stderr:
             if pendingSince == nil { pendingSince = .now }
             if nixDecoder != nil {
                 // Nix's events carry no times: stamp them as they arrive (derivation start/end, for estimates).
-                nixDecoder!.clock = Date().timeIntervalSince1970
+                nixDecoder!.clock = now.timeIntervalSince1970
                 nixDecoder!.feed(bytes) { output in route(output) }
                 nixStateChanged = true
             } else {
-                stderr.append(bytes)
+                stderr.append(bytes, at: now)
                 keepTail(bytes)
             }
         }
@@ -94,6 +99,7 @@ final class OutputRecorder: @unchecked Sendable {
     }
 
     func finish() {
+        receivedAt = Date()
         if nixDecoder != nil {
             nixDecoder!.finish { output in route(output) }
             nixStateChanged = true
@@ -105,13 +111,13 @@ final class OutputRecorder: @unchecked Sendable {
     private func route(_ output: NixLogOutput) {
         switch output {
         case .plainLine(let line):
-            stderr.appendLine(line)
+            stderr.appendLine(line, at: receivedAt)
             keepTail(line)
             stderrTail.append(10)
         case .buildLogLine(let derivation, let text):
             let key = derivation ?? ""
             if buildLogs[key] == nil { buildLogs[key] = StreamBuffer(name: .buildLog(derivation)) }
-            buildLogs[key]!.appendLine(text.utf8)
+            buildLogs[key]!.appendLine(text.utf8, at: receivedAt)
         }
     }
 
@@ -134,11 +140,9 @@ final class OutputRecorder: @unchecked Sendable {
         let now = ContinuousClock.now
         pendingSince = nil
         var chunks: [OutputChunk] = []
-        if let chunk = stdout.takeChunk(final: final) { chunks.append(chunk) }
-        if let chunk = stderr.takeChunk(final: final) { chunks.append(chunk) }
-        for key in buildLogs.keys {
-            if let chunk = buildLogs[key]!.takeChunk(final: final) { chunks.append(chunk) }
-        }
+        chunks += stdout.takeChunks(final: final)
+        chunks += stderr.takeChunks(final: final)
+        for key in buildLogs.keys { chunks += buildLogs[key]!.takeChunks(final: final) }
         var nixJSON: String?
         var progress: String?
         if let state = nixDecoder?.state, nixStateChanged, final || now - lastNixSnapshot >= Self.nixSnapshotInterval {

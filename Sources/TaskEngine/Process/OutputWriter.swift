@@ -159,7 +159,8 @@ final class OutputWriter: @unchecked Sendable {
             marked.insert(stream)
             let text = Array("[thymis-tasks: \(loss.bytes) bytes lost at \(Self.clock(loss.at)): \(loss.reason)]\n".utf8)
             var shift = shifts[stream] ?? (0, 0)
-            chunks.append(OutputChunk(stream: stream, firstLine: loss.resumeLine + shift.lines, newlineCount: 1, bytes: text))
+            chunks.append(OutputChunk(stream: stream, firstLine: loss.resumeLine + shift.lines, newlineCount: 1, bytes: text,
+                                      arrivedAt: loss.at))
             shift.lines += 1
             shift.bytes += Int64(text.count)
             shifts[stream] = shift

@@ -1,6 +1,12 @@
 import Foundation
 
 /// Bytes of one output stream waiting to be stored, cut into chunks at line ends.
+///
+/// Every chunk carries the time its first byte arrived, and a line's time is that of the chunk it starts
+/// in. A quiet stream is batched for seconds (`OutputRecorder.quietInterval`), so the waiting bytes are
+/// kept as segments: a line that starts more than `timeResolution` after the current segment began
+/// starts a new one, and each segment becomes a chunk of its own. Busy output (batches every 25 ms)
+/// stays one chunk per batch.
 struct StreamBuffer {
     let name: OutputStreamName
     private(set) var pending: [UInt8] = []
@@ -10,6 +16,12 @@ struct StreamBuffer {
     private(set) var totalBytes: Int64 = 0
     /// Whether the last byte seen was not a newline (an unfinished line counts as a line).
     private var endsMidLine = false
+    /// Where each time segment of `pending` starts (always at a line start, the first at 0), the
+    /// newlines of `pending` before it, and when its first byte arrived.
+    private var segments: [(start: Int, newlinesBefore: Int64, time: Date)] = []
+
+    /// Lines closer together than this share their first line's time.
+    static let timeResolution: TimeInterval = 0.05
 
     /// A line longer than this is stored in pieces rather than held in memory until it ends.
     static let maxHeldBytes = 1 << 20
@@ -19,8 +31,19 @@ struct StreamBuffer {
     var byteCount: Int { pending.count }
     var lineCount: Int64 { storedNewlines + pendingNewlines + (endsMidLine ? 1 : 0) }
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    mutating func append(_ bytes: UnsafeRawBufferPointer, at time: Date = Date()) {
         guard !bytes.isEmpty else { return }
+        if segments.isEmpty {
+            // Nothing waits (the rest of a long line cut into pieces, too): these bytes start a chunk.
+            segments = [(0, 0, time)]
+        } else if endsMidLine {
+            // The unfinished line keeps its time; a line starting inside these bytes may start a segment.
+            if let newline = bytes.firstIndex(of: 10), newline + 1 < bytes.count {
+                markLineStart(offset: pending.count + newline + 1, newlinesBefore: pendingNewlines + 1, time: time)
+            }
+        } else {
+            markLineStart(offset: pending.count, newlinesBefore: pendingNewlines, time: time)
+        }
         pending.append(contentsOf: bytes)
         pendingNewlines += Int64(Self.countNewlines(bytes))
         totalBytes += Int64(bytes.count)
@@ -29,7 +52,8 @@ struct StreamBuffer {
 
     /// Appends one line and its newline. A newline inside `line` counts too: a build log line's
     /// JSON text may hold `\n`, and chunk line numbers must match the bytes stored.
-    mutating func appendLine<C: Collection>(_ line: C) where C.Element == UInt8 {
+    mutating func appendLine<C: Collection>(_ line: C, at time: Date = Date()) where C.Element == UInt8 {
+        if !endsMidLine || segments.isEmpty { markLineStart(offset: pending.count, newlinesBefore: pendingNewlines, time: time) }
         pending.append(contentsOf: line)
         pending.append(10)
         var newlines: Int64 = 1
@@ -39,23 +63,50 @@ struct StreamBuffer {
         endsMidLine = false
     }
 
-    /// The next chunk to store: everything up to the last newline, or everything when `final`
-    /// or when an unfinished line grew past `maxHeldBytes`.
-    mutating func takeChunk(final: Bool) -> OutputChunk? {
-        guard !pending.isEmpty else { return nil }
+    /// A line starts at `offset` of `pending`: the first bytes start the first segment; a line that
+    /// arrives `timeResolution` after the current segment began starts another.
+    private mutating func markLineStart(offset: Int, newlinesBefore: Int64, time: Date) {
+        if segments.isEmpty {
+            segments = [(0, 0, time)]
+        } else if time.timeIntervalSince(segments[segments.count - 1].time) >= Self.timeResolution {
+            segments.append((offset, newlinesBefore, time))
+        }
+    }
+
+    /// The next chunks to store, one per time segment: everything up to the last newline, or
+    /// everything when `final` or when an unfinished line grew past `maxHeldBytes`.
+    mutating func takeChunks(final: Bool) -> [OutputChunk] {
+        guard !pending.isEmpty else { return [] }
         var cut = pending.count
         if !final && endsMidLine && pendingNewlines > 0 {
             cut = (pending.lastIndex(of: 10) ?? -1) + 1
         } else if !final && pendingNewlines == 0 && pending.count < Self.maxHeldBytes {
-            return nil
+            return []
         }
-        // Every newline lies before the last one, so a cut there takes all of them.
-        let chunk = OutputChunk(stream: name, firstLine: storedNewlines, newlineCount: pendingNewlines,
-                                bytes: Array(pending[0..<cut]))
+        // Every newline lies before the cut, so the chunks take all of them; segments start at line
+        // starts, so at most one (the unfinished line's, at the cut) remains.
+        var chunks: [OutputChunk] = []
+        var remaining: [(start: Int, newlinesBefore: Int64, time: Date)] = []
+        for (index, segment) in segments.enumerated() {
+            guard segment.start < cut else {
+                remaining.append((segment.start - cut, 0, segment.time))
+                continue
+            }
+            let end = index + 1 < segments.count ? min(segments[index + 1].start, cut) : cut
+            let newlinesAtEnd = index + 1 < segments.count && segments[index + 1].start < cut
+                ? segments[index + 1].newlinesBefore : pendingNewlines
+            guard end > segment.start else { continue }
+            chunks.append(OutputChunk(stream: name, firstLine: storedNewlines + segment.newlinesBefore,
+                                      newlineCount: newlinesAtEnd - segment.newlinesBefore,
+                                      bytes: Array(pending[segment.start..<end]), arrivedAt: segment.time))
+        }
         storedNewlines += pendingNewlines
         pendingNewlines = 0
         pending.removeFirst(cut)
-        return chunk
+        // The unfinished line after the cut belongs to the last segment taken, whose time it keeps.
+        if remaining.isEmpty, !pending.isEmpty, let last = segments.last { remaining = [(0, 0, last.time)] }
+        segments = remaining
+        return chunks
     }
 
     static func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {

@@ -127,6 +127,31 @@ enum StoreSchema {
                 CREATE INDEX request_answered ON request(finished_at) WHERE status != 'new';
                 """)
         }
+        migrator.registerMigration("v5: output retention") { db in
+            // Pruning drops a finished task's output chunks and keeps everything else (issue 12). The task
+            // says when and how much (what it printed), so nothing pretends the log was empty; each process
+            // keeps the bytes its chunks take on disk, so the total the size limit is checked against is
+            // one small SUM instead of a scan of every blob.
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN output_pruned_at REAL;
+                ALTER TABLE task ADD COLUMN output_pruned_bytes INTEGER;
+                ALTER TABLE process ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+                UPDATE process SET stored_bytes = (
+                    SELECT COALESCE(SUM(length(bytes)), 0) FROM output
+                    WHERE output.task_id = process.task_id AND output.process_idx = process.idx);
+                CREATE INDEX task_unpruned_by_end ON task(ended_at) WHERE ended_at IS NOT NULL AND output_pruned_at IS NULL;
+                CREATE TRIGGER task_output_pruned AFTER UPDATE OF output_pruned_at ON task
+                BEGIN
+                    UPDATE task_version SET value = value + 1;
+                    UPDATE task SET version = (SELECT value FROM task_version) WHERE id = NEW.id;
+                END;
+                """)
+        }
+        migrator.registerMigration("v6: when each chunk arrived") { db in
+            // The wall-clock time of a chunk's first byte: every line gets a time (`logs --timestamps`, the
+            // dashboard's `t`). NULL for chunks stored before this version.
+            try db.execute(sql: "ALTER TABLE output ADD COLUMN arrived_at REAL")
+        }
         return migrator
     }
 }

@@ -20,18 +20,22 @@ extension TaskStore {
         try write { db in
             try faultInjection.check()
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, codec, raw_size, bytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, codec, raw_size, bytes, arrived_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            var storedBytes = 0
             for (chunk, stored) in encoded {
                 try insert.execute(arguments: [task.uuidString, processIndex, chunk.stream.rawValue, chunk.firstLine,
-                                               chunk.newlineCount, stored.codec.rawValue, chunk.bytes.count, stored.data])
+                                               chunk.newlineCount, stored.codec.rawValue, chunk.bytes.count, stored.data,
+                                               chunk.arrivedAt?.timeIntervalSince1970])
+                storedBytes += stored.data.count
             }
+            // stored_bytes: what retention weighs against its size limit (TaskStore+Retention).
             try db.execute(sql: """
                 UPDATE process SET stdout_bytes = ?, stderr_bytes = ?, stdout_lines = ?, stderr_lines = ?,
-                    nix_state = COALESCE(?, nix_state) WHERE task_id = ? AND idx = ?
+                    nix_state = COALESCE(?, nix_state), stored_bytes = stored_bytes + ? WHERE task_id = ? AND idx = ?
                 """, arguments: [counters.stdoutBytes, counters.stderrBytes, counters.stdoutLines, counters.stderrLines,
-                                 nixStateJSON, task.uuidString, processIndex])
+                                 nixStateJSON, storedBytes, task.uuidString, processIndex])
             if let progress {
                 try db.execute(sql: "UPDATE task SET progress = ? WHERE id = ?", arguments: [progress, task.uuidString])
             }
@@ -50,13 +54,15 @@ extension TaskStore {
 
     /// Chunks of one stream after chunk `afterID`, in order, at most `limit`; for copying a whole log or following it.
     public func outputChunks(task: UUID, processIndex: Int, stream: OutputStreamName, afterID: Int64 = 0,
-                             limit: Int = 64) throws -> [(id: Int64, bytes: [UInt8])] {
+                             limit: Int = 64) throws -> [StoredChunk] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, codec, raw_size, bytes FROM output WHERE task_id = ? AND process_idx = ? AND stream = ? AND id > ?
+                SELECT id, codec, raw_size, bytes, arrived_at FROM output
+                WHERE task_id = ? AND process_idx = ? AND stream = ? AND id > ?
                 ORDER BY id LIMIT ?
                 """, arguments: [task.uuidString, processIndex, stream.rawValue, afterID, limit])
-                .map { (id: $0["id"], bytes: Self.chunkBytes($0)) }
+                .map { StoredChunk(id: $0["id"], bytes: Self.chunkBytes($0),
+                                   arrivedAt: ($0["arrived_at"] as Double?).map(Date.init(timeIntervalSince1970:))) }
         }
     }
 
@@ -110,4 +116,12 @@ extension TaskStore {
         if !current.isEmpty && line >= range.lowerBound && line < range.upperBound { result.append(current) }
         return result
     }
+}
+
+/// One stored chunk as read back: its row id (to read on after it), its bytes, and when its first byte arrived
+/// (nil for chunks stored before times were kept).
+public struct StoredChunk: Sendable {
+    public var id: Int64
+    public var bytes: [UInt8]
+    public var arrivedAt: Date?
 }

@@ -314,6 +314,7 @@ public final class TaskStore: Sendable {
             state: TaskState(rawValue: row["state"]) ?? .failed, failureReason: row["failure_reason"],
             cancelled: row["cancelled"], submittedAt: date("submitted_at") ?? Date(timeIntervalSince1970: 0),
             startedAt: date("started_at"), endedAt: date("ended_at"), parentID: uuid("parent_id"),
-            retryOf: uuid("retry_of"), pool: row["pool"], progress: row["progress"])
+            retryOf: uuid("retry_of"), pool: row["pool"], progress: row["progress"],
+            outputPruned: date("output_pruned_at").map { OutputPruned(at: $0, bytes: row["output_pruned_bytes"] ?? 0) })
     }
 }

@@ -12,7 +12,9 @@ struct LogsCommand: AsyncParsableCommand {
             --stream build prints Nix's build log lines (per derivation). --failed prints only what \
             failed: the build logs of the derivations whose own builder failed, or the failed \
             process' output. On a terminal, control characters and escape sequences from the output \
-            are shown visibly; --raw prints the bytes as stored.
+            are shown visibly; --raw prints the bytes as stored. --timestamps puts the time each line \
+            arrived (local HH:MM:SS.mmm) before it; --since-start the time since its process started. \
+            A task whose output retention pruned says so on stderr ("output pruned on DATE (N MB)").
             """)
 
     enum StreamChoice: String, ExpressibleByArgument, CaseIterable { case stdout, stderr, build }
@@ -24,13 +26,21 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Keep printing new output until the task ends.") var follow = false
     @Flag(help: "Print the bytes exactly as stored, even on a terminal.") var raw = false
     @Flag(help: "Only the failed derivations' build logs, or the failed process' output.") var failed = false
+    @Flag(help: "Prefix each line with the time it arrived (HH:MM:SS.mmm, local time).") var timestamps = false
+    @Flag(help: "With --timestamps: the time since the line's process started (+M:SS.mmm) instead.") var sinceStart = false
 
     func run() async throws {
         let store = try global.openStore(readOnly: true)
         let record: TaskRecord
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
         if let process, process < 1 { throw CLIError("--process is numbered from 1 (as in `show`); give 1 or more", code: ExitCodes.usage) }
-        var printer = LogPrinter(sanitize: !raw)
+        if sinceStart && !timestamps { throw CLIError("--since-start goes with --timestamps (it says what the times count from)", code: ExitCodes.usage) }
+        if let pruned = record.outputPruned {
+            // Nothing pretends the log was empty: the record stays, the chunks are gone.
+            FileHandle.standardError.write(Data("thymis-tasks: task \(record.id.uuidString.lowercased().prefix(8)): \(pruned.notice); `show` has its processes, reason and Nix summary\n".utf8))
+            return
+        }
+        var printer = LogPrinter(sanitize: !raw, stamps: timestamps ? LineStamps(sinceStart: sinceStart, store: store, task: record.id) : nil)
         if failed {
             try FailedLogs.print(record, store: store, printer: &printer)
             printer.finish()
@@ -64,7 +74,9 @@ struct LogsCommand: AsyncParsableCommand {
                     let heading = "== build log of \(NixDerivationState(path: derivation, status: .built).name) (\(derivation)) ==\n"
                     printer.write(Array(heading.utf8), toStderr: false, key: "heading")
                 }
-                for chunk in chunks { printer.write(chunk.bytes, toStderr: name == .stderr && stream == nil, key: key) }
+                for chunk in chunks {
+                    printer.write(chunk.bytes, toStderr: name == .stderr && stream == nil, key: key, arrivedAt: chunk.arrivedAt, process: index)
+                }
                 positions[key] = chunks.last!.id
             }
         }
@@ -74,10 +86,34 @@ struct LogsCommand: AsyncParsableCommand {
 /// Writes stored output to stdout/stderr, sanitising whole lines when the destination is a terminal.
 struct LogPrinter {
     let sanitize: Bool
+    private var stamps: LineStamps?
     private var partial: [String: [UInt8]] = [:]
     private var partialTarget: [String: Bool] = [:]
+    /// Streams whose last byte written ended a line: the next byte starts one (and gets a time).
+    private var midLine: Set<String> = []
 
-    init(sanitize: Bool) { self.sanitize = sanitize }
+    init(sanitize: Bool, stamps: LineStamps? = nil) {
+        self.sanitize = sanitize
+        self.stamps = stamps
+    }
+
+    /// Writes a chunk; with `stamps`, every line that starts in it is prefixed with its time (`arrivedAt`,
+    /// the chunk's), a line continued from an earlier chunk keeps the prefix it got there.
+    mutating func write(_ bytes: [UInt8], toStderr: Bool, key: String, arrivedAt: Date?, process: Int) {
+        guard var stamps, !bytes.isEmpty else { return write(bytes, toStderr: toStderr, key: key) }
+        let prefix = Array(stamps.prefix(arrivedAt, process: process).utf8)
+        self.stamps = stamps
+        var stamped: [UInt8] = []
+        stamped.reserveCapacity(bytes.count + prefix.count * 8)
+        var atLineStart = !midLine.contains(key)
+        for byte in bytes {
+            if atLineStart { stamped += prefix }
+            stamped.append(byte)
+            atLineStart = byte == 10
+        }
+        if atLineStart { midLine.remove(key) } else { midLine.insert(key) }
+        write(stamped, toStderr: toStderr, key: key)
+    }
 
     mutating func write(_ bytes: [UInt8], toStderr: Bool, key: String) {
         let fd: Int32 = toStderr ? 2 : 1
@@ -124,6 +160,10 @@ struct LogPrinter {
 /// `logs --failed`: the output that shows why a task failed, nothing else.
 enum FailedLogs {
     static func print(_ record: TaskRecord, store: TaskStore, printer: inout LogPrinter) throws {
+        if let pruned = record.outputPruned {
+            printer.write(Array("[\(pruned.notice)]\n".utf8), toStderr: true, key: "pruned")
+            return
+        }
         guard let cause = try store.failureCause(of: record) else {
             throw CLIError("task \(record.id.uuidString.lowercased().prefix(8)) did not fail (it is \(record.displayState.rawValue)); "
                            + "run `logs` without --failed for its output", code: ExitCodes.usage)
@@ -149,9 +189,46 @@ enum FailedLogs {
             while true {
                 let chunks = try store.outputChunks(task: record.id, processIndex: index, stream: stream, afterID: after)
                 guard let last = chunks.last else { break }
-                for chunk in chunks { printer.write(chunk.bytes, toStderr: false, key: stream.rawValue) }
+                for chunk in chunks { printer.write(chunk.bytes, toStderr: false, key: stream.rawValue, arrivedAt: chunk.arrivedAt, process: index) }
                 after = last.id
             }
         }
+    }
+}
+
+/// The time prefix of `logs --timestamps`: the local wall-clock time a line arrived, or with `sinceStart`
+/// the time since its process started. Lines stored before times were kept get a placeholder as wide.
+struct LineStamps {
+    let sinceStart: Bool
+    let store: TaskStore
+    let task: UUID
+    private var starts: [Int: Date] = [:]
+    private let formatter: DateFormatter
+
+    init(sinceStart: Bool, store: TaskStore, task: UUID) {
+        self.sinceStart = sinceStart
+        self.store = store
+        self.task = task
+        formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss.SSS"
+    }
+
+    mutating func prefix(_ time: Date?, process: Int) -> String {
+        guard let time else { return sinceStart ? "+?:??.??? " : "??:??:??.??? " }
+        guard sinceStart else { return formatter.string(from: time) + " " }
+        if starts[process] == nil {
+            // Read once per process; --follow meets processes that started after the first read.
+            for record in (try? store.processes(of: task)) ?? [] { starts[record.index] = record.startedAt }
+        }
+        guard let start = starts[process] else { return "+?:??.??? " }
+        return "+" + Self.offset(time.timeIntervalSince(start)) + " "
+    }
+
+    /// "0:05.120", "12:00.000", "1:02:03.004": minutes and seconds, hours when there are any.
+    static func offset(_ seconds: TimeInterval) -> String {
+        let millis = Int((max(0, seconds) * 1000).rounded())
+        let (hours, minutes, secs, ms) = (millis / 3_600_000, millis / 60_000 % 60, millis / 1000 % 60, millis % 1000)
+        let tail = String(format: "%02d.%03d", secs, ms)
+        return hours > 0 ? String(format: "%d:%02d:", hours, minutes) + tail : "\(minutes):" + tail
     }
 }

@@ -25,6 +25,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The project file (default: DIR/thymis-project.json).", valueName: "path"))
     var projectFile: String?
 
+    @Option(help: ArgumentHelp("Keep at most this much task output on disk (compressed), oldest finished tasks' output going first: 20GB, 500MB, off (default: $THYMIS_TASKS_OUTPUT_MAX_SIZE, else 10GB).",
+                               valueName: "size"))
+    var outputMaxSize: String?
+    @Option(help: ArgumentHelp("Drop the output of tasks that ended longer ago than this: 90d, 12h, 2w, off (default: $THYMIS_TASKS_OUTPUT_MAX_AGE, else off).",
+                               valueName: "age"))
+    var outputMaxAge: String?
+
     @Option(help: ArgumentHelp("Exit after this many seconds with nothing pending, running or requested.", valueName: "seconds"))
     var idleExit: Double?
 
@@ -35,9 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         if let idleExit, !(idleExit >= 0) { throw CLIError("--idle-exit \(idleExit): give a number of seconds, 0 or more", code: ExitCodes.usage) }
         let autoUpdate = try autoUpdateSchedule()
+        let configuration = try global.engineConfiguration(
+            retention: GlobalOptions.retentionPolicy(size: outputMaxSize, age: outputMaxAge))
         let store = try global.openStore()
         let host: EngineHost
-        let engine = try EngineSession.makeEngine(options: global, store: store, alsoStderr: !onDemand)
+        let engine = try EngineSession.makeEngine(options: global, store: store, alsoStderr: !onDemand, configuration: configuration)
         do {
             guard let acquired = try EngineHost.acquire(in: global.directory, makeEngine: { engine }) else {
                 // Several clients may start an engine at the same moment: the lock decided, and the winner has their requests.
@@ -54,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
                                             projectPath: options.projectPath, projectFile: options.projectFilePath)
         }
         engine.log("serving", metadata: ["state_dir": "\(global.directory.path)", "pid": "\(getpid())",
-                                              "idle_exit": "\(idleExit.map { "\($0) s" } ?? "never")", "on_demand": "\(onDemand)"])
+                                              "idle_exit": "\(idleExit.map { "\($0) s" } ?? "never")", "on_demand": "\(onDemand)",
+                                              "output_retention": "\(configuration.retention.summary)"])
         let exit = await host.run(idleExit: idleExit.map { .milliseconds(Int64($0 * 1000)) })
         if case .signal(let number) = exit { engine.log("signal received; shutting down", metadata: ["signal": "\(number)"]) }
         await host.shutdown()

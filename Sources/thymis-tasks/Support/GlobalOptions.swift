@@ -32,13 +32,28 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Engine settings from the environment (`THYMIS_TASKS_POOLS`, `THYMIS_TASKS_NIX_CONFIG`).
-    func engineConfiguration() throws -> EngineConfiguration {
+    /// Engine settings from the environment (`THYMIS_TASKS_POOLS`, `THYMIS_TASKS_NIX_CONFIG`,
+    /// `THYMIS_TASKS_OUTPUT_MAX_SIZE`/`_AGE`); `retention` (serve's flags) replaces the latter two.
+    func engineConfiguration(retention: OutputRetentionPolicy? = nil) throws -> EngineConfiguration {
+        let limits: [Pool: Int]
         do {
-            let limits = try EngineConfiguration.poolLimits(from: ProcessInfo.processInfo.environment["THYMIS_TASKS_POOLS"])
-            return EngineConfiguration(poolLimits: limits)
+            limits = try EngineConfiguration.poolLimits(from: ProcessInfo.processInfo.environment["THYMIS_TASKS_POOLS"])
         } catch {
             throw CLIError("THYMIS_TASKS_POOLS: \(error)", code: ExitCodes.badInput)
         }
+        return EngineConfiguration(poolLimits: limits, retention: try retention ?? Self.retentionPolicy())
+    }
+
+    /// The retention policy from the environment over the default, and `size`/`age` (flags) over that.
+    static func retentionPolicy(size: String? = nil, age: String? = nil) throws -> OutputRetentionPolicy {
+        var policy: OutputRetentionPolicy
+        do { policy = try OutputRetentionPolicy.resolve() } catch { throw CLIError("\(error)", code: ExitCodes.badInput) }
+        do {
+            if let size { policy.maxSize = try OutputRetentionPolicy.parseSize(size, setting: "--output-max-size") }
+            if let age { policy.maxAge = try OutputRetentionPolicy.parseAge(age, setting: "--output-max-age") }
+        } catch {
+            throw CLIError("\(error)", code: ExitCodes.usage)
+        }
+        return policy
     }
 }
