@@ -3,7 +3,10 @@
 //
 // The input is a script: each step's first byte picks an operation and a length, the following bytes
 // are the data. Operations: append bytes, append a run of one byte (2 MB at most, to reach lines
-// longer than `maxHeldBytes` without megabyte inputs), append a line, take a chunk.
+// longer than `maxHeldBytes` without megabyte inputs), append a line, take the chunks. A clock that jumps
+// at every third step cuts lines into time segments (one chunk each).
+
+import Foundation
 
 private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError("invariant broken: \(message())") }

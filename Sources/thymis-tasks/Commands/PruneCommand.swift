@@ -22,7 +22,7 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let policy = try GlobalOptions.retentionPolicy(size: maxOutputSize, age: maxAge)
+        let policy = try GlobalOptions.retentionPolicy(size: maxOutputSize, age: maxAge, sizeFlag: "--max-output-size", ageFlag: "--max-age")
         guard FileManager.default.fileExists(atPath: global.directory.databasePath) else {
             throw CLIError("no task store in \(global.directory.path) (nothing to prune); check --state-dir or $THYMIS_TASKS_STATE_DIR",
                            code: ExitCodes.notFound)

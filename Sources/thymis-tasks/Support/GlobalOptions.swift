@@ -45,12 +45,13 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The retention policy from the environment over the default, and `size`/`age` (flags) over that.
-    static func retentionPolicy(size: String? = nil, age: String? = nil) throws -> OutputRetentionPolicy {
+    static func retentionPolicy(size: String? = nil, age: String? = nil, sizeFlag: String = "--output-max-size",
+                                ageFlag: String = "--output-max-age") throws -> OutputRetentionPolicy {
         var policy: OutputRetentionPolicy
         do { policy = try OutputRetentionPolicy.resolve() } catch { throw CLIError("\(error)", code: ExitCodes.badInput) }
         do {
-            if let size { policy.maxSize = try OutputRetentionPolicy.parseSize(size, setting: "--output-max-size") }
-            if let age { policy.maxAge = try OutputRetentionPolicy.parseAge(age, setting: "--output-max-age") }
+            if let size { policy.maxSize = try OutputRetentionPolicy.parseSize(size, setting: sizeFlag) }
+            if let age { policy.maxAge = try OutputRetentionPolicy.parseAge(age, setting: ageFlag) }
         } catch {
             throw CLIError("\(error)", code: ExitCodes.usage)
         }
