@@ -9,6 +9,7 @@ import TaskEngine
 final class DashboardLoop {
     static let frameInterval = Duration.milliseconds(33)
     static let pollInterval = Duration.milliseconds(250)
+    static let outsideChangeInterval = Duration.seconds(1)
     static let countsInterval = Duration.seconds(1)
     static let statusLifetime = Duration.seconds(6)
     static let idleWait = 50
@@ -94,6 +95,10 @@ final class DashboardLoop {
         if isAttached && now - lastPoll >= Self.pollInterval {
             lastPoll = now
             poll()
+        } else if !isAttached && now - lastPoll >= Self.outsideChangeInterval {
+            // The engine's events say what it changed; what other processes change (prune) shows within a second.
+            lastPoll = now
+            if loader.checkOutsideChanges(for: model) { dirty = true }
         }
         if countsDirty && now - lastCounts >= Self.countsInterval { refreshCounts() }
         if let shown = statusShownAt, now - shown >= Self.statusLifetime {

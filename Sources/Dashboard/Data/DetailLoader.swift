@@ -25,14 +25,19 @@ struct LogWindow {
     let emptyReason: String
     let firstLine: Int
     let lines: [LogLine]
+    /// Each line's arrival time, when the view shows times and the document has them (`t`).
+    let times: [Date?]?
 
     /// Reads the `height` lines the view shows in `state` (only those: a million-line document
-    /// costs no more than a short one). Wrapping and following, the window ends at the last line.
-    init(_ document: any LogDocument, state: LogViewState, height: Int) {
+    /// costs no more than a short one), and their times with `withTimes`. Wrapping and following,
+    /// the window ends at the last line.
+    init(_ document: any LogDocument, state: LogViewState, height: Int, withTimes: Bool = false) {
         lineCount = document.lineCount
         emptyReason = document.emptyReason
         firstLine = state.wrap && state.follow ? max(0, lineCount - height) : state.top
-        lines = lineCount > 0 ? document.lines(firstLine..<min(lineCount, firstLine + max(0, height))) : []
+        let range = firstLine..<min(lineCount, firstLine + max(0, height))
+        lines = lineCount > 0 ? document.lines(range) : []
+        times = withTimes && lineCount > 0 ? document.lineTimes(range) : nil
     }
 
     /// Columns of the widest line in the window (what horizontal scroll may reveal).
@@ -51,6 +56,8 @@ final class DetailLoader {
     private var isStale = true
     private var generation = 0
     private var cache: (key: DocumentKey, document: any LogDocument, sections: [NixSection: Int]?)?
+    /// The selected task's change stamp when it was last read (see `checkOutsideChanges`).
+    private var seenVersion: (id: UUID, version: Int64?)?
 
     private struct DocumentKey: Equatable {
         var task: UUID
@@ -69,6 +76,16 @@ final class DetailLoader {
         isStale = true
     }
 
+    /// Whether another process changed the selected task since it was read (`prune` from the command
+    /// line; the engine's events do not cover it): one indexed row read; marks the detail stale if so.
+    func checkOutsideChanges(for model: DashboardModel) -> Bool {
+        guard let seenVersion, seenVersion.id == model.selectedID else { return false }
+        let now = try? store.version(of: seenVersion.id)
+        guard now != seenVersion.version else { return false }
+        markStale()
+        return true
+    }
+
     /// The task the last load read, when it is still the selected one.
     func detail(for model: DashboardModel) -> TaskDetail? {
         model.selectedID == detail?.record.id ? detail : nil
@@ -80,6 +97,7 @@ final class DetailLoader {
         if isStale || detail?.record.id != model.selectedID {
             isStale = false
             generation += 1
+            seenVersion = model.selectedID.map { ($0, try? store.version(of: $0)) }
             detail = model.selectedID.flatMap { try? TaskDetail.load($0, store: store, previous: detail) }
         }
         guard let detail = detail(for: model) else {
@@ -118,7 +136,9 @@ final class DetailLoader {
     /// What a frame draws of the selected task, for the model after `load`'s facts were applied.
     func content(for model: DashboardModel) -> DetailContent? {
         guard let detail = detail(for: model) else { return nil }
-        let window = document(for: model).map { LogWindow($0, state: model.log, height: model.layout.contentRows.count) }
+        let window = document(for: model).map {
+            LogWindow($0, state: model.log, height: model.layout.contentRows.count, withTimes: model.showsLineTimes)
+        }
             ?? LogWindow(TextDocument(), state: model.log, height: 0)
         return DetailContent(detail: detail, window: window)
     }

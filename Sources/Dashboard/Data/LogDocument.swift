@@ -48,6 +48,13 @@ protocol LogDocument {
     func lines(_ range: Range<Int>) -> [LogLine]
     /// The whole document as raw bytes, piece by piece (for saving and copying).
     func forEachPiece(_ body: ([UInt8]) throws -> Void) rethrows
+    /// When lines `range` arrived (nil for a line stored before times were kept); nil when the
+    /// document is the dashboard's own text, which has no times.
+    func lineTimes(_ range: Range<Int>) -> [Date?]?
+}
+
+extension LogDocument {
+    func lineTimes(_ range: Range<Int>) -> [Date?]? { nil }
 }
 
 extension LogDocument {

@@ -47,6 +47,14 @@ struct StoredStreamDocument: LogDocument {
         return read.map { LogLine.bytes($0) }
     }
 
+    func lineTimes(_ range: Range<Int>) -> [Date?]? {
+        let clamped = range.clamped(to: 0..<lineCount)
+        guard !clamped.isEmpty else { return [] }
+        return (try? store.lineTimes(task: task, processIndex: processIndex, stream: stream,
+                                     range: Int64(clamped.lowerBound)..<Int64(clamped.upperBound)))
+            ?? Array(repeating: nil, count: clamped.count)
+    }
+
     func forEachPiece(_ body: ([UInt8]) throws -> Void) rethrows {
         var after: Int64 = 0
         while true {

@@ -95,6 +95,7 @@ struct TaskDetail {
             if case .buildLog(let derivation) = nixSource,
                let state = nixState(processIndex), state.derivations.indices.contains(derivation) {
                 let drv = state.derivations[derivation]
+                if let pruned = prunedReason { return TextDocument(emptyReason: pruned) }
                 return StoredStreamDocument(store: store, task: record.id, processIndex: processIndex,
                                             stream: .buildLog(drv.path), knownLines: drv.logLines,
                                             emptyReason: "\(drv.name) printed no build log lines")
@@ -104,6 +105,7 @@ struct TaskDetail {
             guard processes.indices.contains(processIndex) else {
                 return TextDocument(emptyReason: noProcessReason)
             }
+            if let pruned = prunedReason { return TextDocument(emptyReason: pruned) }
             let process = processes[processIndex]
             let isStdout = tab == .stdout
             var reason = "\(process.programName) printed nothing on \(tab.title)"
@@ -115,6 +117,11 @@ struct TaskDetail {
                                         knownLines: Int(isStdout ? process.stdoutLines : process.stderrLines),
                                         emptyReason: reason)
         }
+    }
+
+    /// What an output tab says once retention dropped the task's output: never an empty log.
+    private var prunedReason: String? {
+        record.outputPruned.map { "\($0.notice): the task, its processes, reason and Nix summary are kept" }
     }
 
     private var noProcessReason: String {

@@ -32,6 +32,21 @@ public enum TaskFormat {
     }
 
     /// "4.2s" below ten seconds, "42s", "3m05s", "2h07m".
+    /// A line's arrival time, local "HH:MM:SS.mmm" (`logs --timestamps`, the dashboard's `t`); a
+    /// placeholder as wide for a line stored before times were kept.
+    public static func lineTime(_ date: Date?) -> String {
+        guard let date else { return "--:--:--.---" }
+        let seconds = date.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        let millis = min(999, Int(((seconds - Double(whole)) * 1000).rounded(.down)))
+        var parts = tm()
+        localtime_r(&whole, &parts)
+        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
+    }
+
+    /// Columns `lineTime` takes.
+    public static let lineTimeWidth = 12
+
     public static func duration(_ interval: TimeInterval) -> String {
         let seconds = max(0, interval)
         if seconds < 10 { return String(format: "%.1fs", seconds) }

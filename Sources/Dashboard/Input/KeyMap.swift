@@ -129,6 +129,7 @@ struct KeyMap: Sendable {
         Binding(keys: [char("4")], label: "4", action: .selectTab(.stdout), scope: .everywhere, description: "stdout tab"),
         Binding(keys: [char("5")], label: "5", action: .selectTab(.stderr), scope: .everywhere, description: "stderr tab"),
         Binding(keys: [char("w")], label: "w", action: .toggleWrap, scope: .everywhere, description: "wrap long lines on/off", footer: "wrap"),
+        Binding(keys: [char("t")], label: "t", action: .toggleLineTimes, scope: .detail, description: "show each line's arrival time (HH:MM:SS.mmm) on/off", footer: "times"),
         Binding(keys: [char("p")], label: "p", action: .nextProcess, scope: .everywhere, description: "next process of the task (Process, Nix, stdout, stderr)"),
         Binding(keys: [char("d")], label: "d", action: .nextBuildLog, scope: .everywhere, description: "Nix tab: next derivation's build log (Esc: summary)"),
         Binding(keys: [char("E")], label: "E", action: .jumpToNixSection(.errors), scope: .everywhere, description: "Nix tab: errors"),

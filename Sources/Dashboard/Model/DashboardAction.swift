@@ -19,6 +19,8 @@ enum DashboardAction: Equatable, Sendable {
     case nextTab, previousTab
     case selectTab(DetailTab)
     case toggleWrap
+    /// `t` in a text tab: each line's arrival time in a gutter on/off (stored output only).
+    case toggleLineTimes
     case nextProcess
     case nextBuildLog
     case jumpToNixSection(NixSection)

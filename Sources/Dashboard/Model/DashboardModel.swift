@@ -44,6 +44,8 @@ struct DashboardModel: Sendable {
     var derivationCount: Int { processCount > 0 ? derivationsPerProcess[shownProcess] : 0 }
     private(set) var nixSource: NixSource = .summary
     private(set) var nixSections: [NixSection: Int] = [:]
+    /// Whether text tabs show each line's arrival time (k9s' `t`); one setting for every tab and task.
+    private(set) var showsLineTimes = false
 
     private(set) var textFilter = ""
     private(set) var stateFilter: TaskDisplayState?
@@ -78,6 +80,16 @@ struct DashboardModel: Sendable {
     }
 
     // MARK: - Derived
+
+    /// Columns the text of a tab has: the screen's, less the time gutter when `t` shows it (as LogView draws).
+    var textColumns: Int {
+        showsLineTimes && showsStoredOutput ? max(1, size.columns - TaskFormat.lineTimeWidth - 1) : size.columns
+    }
+
+    /// Whether the shown tab is a process' stored output (stdout, stderr, a build log): the tabs with line times.
+    var showsStoredOutput: Bool {
+        tab == .stdout || tab == .stderr || (tab == .nix && nixSource != .summary)
+    }
 
     var selectedRow: TaskRow? { rows.first { $0.id == selectedID } }
     var selectedIndex: Int? { rows.firstIndex { $0.id == selectedID } }
@@ -344,12 +356,12 @@ struct DashboardModel: Sendable {
         case .scroll(let delta):
             updateLog { $0.scroll(by: delta) }
         case .scrollHorizontally(let delta):
-            let width = size.columns
+            let width = textColumns
             updateLog { $0.scrollHorizontally(by: delta, width: width) }
         case .scrollToLineStart:
             updateLog { $0.horizontalOffset = 0 }
         case .scrollToLineEnd:
-            let width = size.columns
+            let width = textColumns
             updateLog { $0.wrap = false; $0.horizontalOffset = max(0, $0.longestLine - width) }
         case .scrollToStart:
             updateLog { $0.scrollToStart() }
@@ -365,7 +377,7 @@ struct DashboardModel: Sendable {
                 status = StatusMessage(text: "search cancelled", isError: false)
                 return [.cancelSearch]
             }
-            back()
+            return back()
         case .nextTab:
             tab = DetailTab(rawValue: (tab.rawValue + 1) % DetailTab.allCases.count)!
         case .previousTab:
@@ -374,6 +386,11 @@ struct DashboardModel: Sendable {
             tab = newTab
         case .toggleWrap:
             updateLog { $0.wrap.toggle(); $0.horizontalOffset = 0 }
+        case .toggleLineTimes:
+            showsLineTimes.toggle()
+            if showsLineTimes && !showsStoredOutput {
+                status = StatusMessage(text: "times shown in output tabs (stdout, stderr, build logs); this tab has none", isError: false)
+            }
         case .nextProcess:
             guard processCount > 1 else {
                 status = StatusMessage(text: "this task ran \(processCount == 1 ? "one process" : "no process")", isError: false)
@@ -527,7 +544,7 @@ struct DashboardModel: Sendable {
             if let line {
                 logs[searchedTab].reveal(line: line)
                 let length = TerminalText.displayWidth(of: logs[searchedTab].search ?? "")
-                logs[searchedTab].reveal(column: column, length: length, width: size.columns)
+                logs[searchedTab].reveal(column: column, length: length, width: textColumns)
             }
             status = message.map { StatusMessage(text: $0, isError: line == nil) }
         case .showStatus(let text, let isError):
@@ -538,7 +555,7 @@ struct DashboardModel: Sendable {
         return []
     }
 
-    private mutating func back() {
+    private mutating func back() -> [DashboardEffect] {
         if focus == .detail {
             if case .buildLog = nixSource, tab == .nix {
                 nixSource = .summary
@@ -553,13 +570,17 @@ struct DashboardModel: Sendable {
             nixSource = .summary
             logs[.nix] = LogViewState(viewportHeight: layout.contentRows.count)
         } else if hasFilter {
+            // The state and type filters are applied by the store's query: without them the list is read again.
+            let storeFiltered = stateFilter != nil || typeFilter != nil
             textFilter = ""
             stateFilter = nil
             typeFilter = nil
             rebuildRows()
+            if storeFiltered { return [.reloadTasks] }
         } else {
             status = nil
         }
+        return []
     }
 
     private mutating func moveSelection(by delta: Int) -> [DashboardEffect] {

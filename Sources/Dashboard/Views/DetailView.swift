@@ -79,6 +79,7 @@ struct DetailView {
         }
         flags.append(log.follow ? "follow" : "paused")
         if log.wrap { flags.append("wrap") }
+        if model.showsLineTimes && model.showsStoredOutput { flags.append("times") }
         if log.horizontalOffset > 0 && !log.wrap { flags.append("col \(log.horizontalOffset + 1)") }
         if let search = log.search { flags.append("/\(search)") }
         let right = " " + flags.joined(separator: " ") + " "

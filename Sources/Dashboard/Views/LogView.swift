@@ -16,36 +16,50 @@ struct LogView {
             drawWrapped(window, state: state, on: terminal, rows: rows, width: width)
             return
         }
+        // With times (`t`), a gutter of each line's arrival time; the text scrolls and wraps beside it.
+        let gutter = window.times == nil ? 0 : min(width - 1, TaskFormat.lineTimeWidth + 1)
+        let textWidth = width - gutter
         let top = window.firstLine
         let lines = window.lines.prefix(rows.count)
-        let columns = state.horizontalOffset..<(state.horizontalOffset + width)
+        let columns = state.horizontalOffset..<(state.horizontalOffset + textWidth)
         for (offset, line) in lines.enumerated() {
             var runs = line.runs(columns: columns)
             if let search = state.search {
                 runs = Self.highlight(runs, search, style: top + offset == state.currentMatch ? theme.currentMatch : theme.match)
             }
-            terminal.draw(runs, row: rows.lowerBound + offset, column: 0, maxColumns: width)
+            drawTime(window, line: offset, row: rows.lowerBound + offset, gutter: gutter, on: terminal)
+            terminal.draw(runs, row: rows.lowerBound + offset, column: gutter, maxColumns: textWidth)
         }
+    }
+
+    private func drawTime(_ window: LogWindow, line: Int, row: Int, gutter: Int, on terminal: any Terminal) {
+        guard gutter > 0, let times = window.times else { return }
+        let time = line < times.count ? times[line] : nil
+        terminal.draw(TaskFormat.lineTime(time), row: row, column: 0, maxColumns: gutter - 1, style: theme.label)
     }
 
     private func drawWrapped(_ window: LogWindow, state: LogViewState, on terminal: any Terminal, rows: Range<Int>, width: Int) {
         let height = rows.count
+        let gutter = window.times == nil ? 0 : min(width - 1, TaskFormat.lineTimeWidth + 1)
+        let textWidth = width - gutter
         // Each line takes at least one row, so `height` lines always fill the view.
         let start = window.firstLine
         let lines = window.lines.prefix(height)
-        var screenRows: [[StyledRun]] = []
+        var screenRows: [(line: Int?, runs: [StyledRun])] = []
         for (offset, line) in lines.enumerated() {
             // A line longer than the whole view cannot be shown entirely anyway.
-            var runs = line.runs(columns: 0..<(width * height))
+            var runs = line.runs(columns: 0..<(textWidth * height))
             if let search = state.search {
                 runs = Self.highlight(runs, search, style: start + offset == state.currentMatch ? theme.currentMatch : theme.match)
             }
-            screenRows += Self.wrap(runs, width: width)
+            // The time goes on a line's first row only.
+            screenRows += Self.wrap(runs, width: textWidth).enumerated().map { ($0.offset == 0 ? offset : nil, $0.element) }
             if !state.follow && screenRows.count >= height { break }
         }
         let shown = state.follow ? Array(screenRows.suffix(height)) : Array(screenRows.prefix(height))
-        for (offset, runs) in shown.enumerated() {
-            terminal.draw(runs, row: rows.lowerBound + offset, column: 0, maxColumns: width)
+        for (offset, row) in shown.enumerated() {
+            if let line = row.line { drawTime(window, line: line, row: rows.lowerBound + offset, gutter: gutter, on: terminal) }
+            terminal.draw(row.runs, row: rows.lowerBound + offset, column: gutter, maxColumns: textWidth)
         }
     }
 

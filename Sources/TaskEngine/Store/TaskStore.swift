@@ -199,6 +199,11 @@ public final class TaskStore: Sendable {
         try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM task_version") ?? 0 }
     }
 
+    /// One task's change stamp (nil when there is no such task): a front end's cheap "did it change?".
+    public func version(of id: UUID) throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT version FROM task WHERE id = ?", arguments: [id.uuidString]) }
+    }
+
     /// Tasks inserted or changed after `version` (at most `limit`), and the counter they bring it to.
     public func tasksChanged(since version: Int64, limit: Int = 5000) throws -> (records: [TaskRecord], version: Int64) {
         try read { db in

@@ -203,24 +203,21 @@ struct LineStamps {
     let store: TaskStore
     let task: UUID
     private var starts: [Int: Date] = [:]
-    private let formatter: DateFormatter
 
     init(sinceStart: Bool, store: TaskStore, task: UUID) {
         self.sinceStart = sinceStart
         self.store = store
         self.task = task
-        formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss.SSS"
     }
 
     mutating func prefix(_ time: Date?, process: Int) -> String {
-        guard let time else { return sinceStart ? "+?:??.??? " : "??:??:??.??? " }
-        guard sinceStart else { return formatter.string(from: time) + " " }
+        guard let time else { return sinceStart ? "+-:--.--- " : TaskFormat.lineTime(nil) + " " }
+        guard sinceStart else { return TaskFormat.lineTime(time) + " " }
         if starts[process] == nil {
             // Read once per process; --follow meets processes that started after the first read.
             for record in (try? store.processes(of: task)) ?? [] { starts[record.index] = record.startedAt }
         }
-        guard let start = starts[process] else { return "+?:??.??? " }
+        guard let start = starts[process] else { return "+-:--.--- " }
         return "+" + Self.offset(time.timeIntervalSince(start)) + " "
     }
 

@@ -129,6 +129,42 @@ struct ViewTests {
         #expect(terminal.lines == ["0123456789", "abcdefghij", "short", ""])
     }
 
+    @Test("with times (t) each line has its arrival time in a gutter; the text scrolls and wraps beside it; an unknown time is a placeholder")
+    func timeGutter() {
+        struct Timed: LogDocument {
+            var inner: TextDocument
+            var times: [Date?]
+            var lineCount: Int { inner.lineCount }
+            var emptyReason: String { "" }
+            func lines(_ range: Range<Int>) -> [LogLine] { inner.lines(range) }
+            func forEachPiece(_ body: ([UInt8]) throws -> Void) rethrows { try inner.forEachPiece(body) }
+            func lineTimes(_ range: Range<Int>) -> [Date?]? { Array(times[range.clamped(to: 0..<times.count)]) }
+        }
+        let at = Date(timeIntervalSince1970: 1_700_000_000.25)
+        let document = Timed(inner: TextDocument([.bytes(Array("first".utf8)), .bytes(Array("0123456789abcdefghij".utf8)), .bytes(Array("old".utf8))]),
+                             times: [at, at.addingTimeInterval(61.5), nil])
+        let terminal = MemoryTerminal(rows: 5, columns: 23)
+        var state = LogViewState(lineCount: 3, viewportHeight: 5)
+        state.follow = false
+        let clock = TaskFormat.lineTime(at)
+        LogView(theme: colorTheme).draw(LogWindow(document, state: state, height: 5, withTimes: true), state: state, on: terminal, rows: 0..<5, width: 23)
+        #expect(terminal.line(0) == clock + " first")
+        #expect(clock.hasSuffix(".250"))
+        #expect(terminal.line(1) == TaskFormat.lineTime(at.addingTimeInterval(61.5)) + " 0123456789")
+        #expect(terminal.line(2) == "--:--:--.--- old")
+        #expect(terminal.cell(row: 0, column: 0).style == colorTheme.label)
+        terminal.erase()
+        state.wrap = true
+        LogView(theme: colorTheme).draw(LogWindow(document, state: state, height: 5, withTimes: true), state: state, on: terminal, rows: 0..<5, width: 23)
+        #expect(terminal.lines[1...3] == [TaskFormat.lineTime(at.addingTimeInterval(61.5)) + " 0123456789", "             abcdefghij",
+                                          "--:--:--.--- old"])
+        // Without times asked for, no gutter.
+        terminal.erase()
+        state.wrap = false
+        LogView(theme: colorTheme).draw(LogWindow(document, state: state, height: 5), state: state, on: terminal, rows: 0..<5, width: 23)
+        #expect(terminal.line(0) == "first")
+    }
+
     @Test("search matches are highlighted, the current one more strongly")
     func searchHighlight() {
         let terminal = MemoryTerminal(rows: 3, columns: 30)
@@ -173,7 +209,7 @@ struct ViewTests {
         _ = model.handle(.key(.tab))
         terminal.erase()
         FooterView(theme: colorTheme).draw(on: terminal, model: model)
-        #expect(terminal.line(39).hasPrefix(" j scroll G follow Tab focus ] tabs w wrap / search"))
+        #expect(terminal.line(39).hasPrefix(" j scroll G follow Tab focus ] tabs w wrap t times / search"))
 
         let help = HelpView.lines(keyMap: model.keyMap, theme: colorTheme).map { $0.map(\.text).joined() }
         for binding in model.keyMap.bindings {
