@@ -68,8 +68,17 @@ struct KeyMapTests {
         case .deviceChecklist:
             var form = TaskForms.form(for: "deploy_devices_task", typeName: "Deploy Devices")
             form.fields[0].value = "/x"
-            var checklist = DeviceChecklist(projectPath: "/x")
-            checklist.devices = ["kiosk-1", "kiosk-2"].map { DeviceChecklist.Device(identifier: $0, address: "root@\($0):22", json: .object([:])) }
+            var checklist = ProjectChecklist(projectPath: "/x")
+            checklist.entries = ["kiosk-1", "kiosk-2"].map { ProjectChecklist.Entry(identifier: $0, detail: "root@\($0):22", json: .object([:])) }
+            form.checklist = checklist
+            form.focusedField = form.fields.count
+            model.modal = .newTaskForm(form)
+        case .configurationList:
+            var form = TaskForms.form(for: "build_device_image_task", typeName: "Build Image for Device")
+            form.fields[0].value = "/x"
+            var checklist = ProjectChecklist(projectPath: "/x", listing: .configurations, single: true, cursorChooses: true)
+            checklist.entries = ["kiosk", "gateway"].map { ProjectChecklist.Entry(identifier: $0, detail: "", json: .string($0)) }
+            checklist.cursor = 1
             form.checklist = checklist
             form.focusedField = form.fields.count
             model.modal = .newTaskForm(form)
