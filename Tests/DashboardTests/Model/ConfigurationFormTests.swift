@@ -203,5 +203,19 @@ struct ConfigurationFormTests {
         #expect(terminal.cell(row: row, column: cursorColumn).text == "o")
         #expect(terminal.cell(row: row, column: cursorColumn).style.reverse)
         #expect(!terminal.cell(row: row, column: cursorColumn - 1).style.reverse)
+
+        // A search longer than the footer: its end while typing, its start after Home.
+        _ = model.handle(.key(.end))
+        for c in String(repeating: "x", count: 80) + "END" { _ = model.handle(.character(c)) }
+        terminal.erase()
+        DashboardScreen(theme: Theme(ascii: false, color: true)).draw(on: terminal, model: model, content: nil, now: Fixtures.start)
+        #expect(terminal.line(row).hasPrefix("search: …") && terminal.line(row).hasSuffix("xxEND"), "\(terminal.line(row))")
+        #expect(terminal.cell(row: row, column: 59).style.reverse, "the cursor in the last column")
+        _ = model.handle(.ctrl("a"))
+        terminal.erase()
+        DashboardScreen(theme: Theme(ascii: false, color: true)).draw(on: terminal, model: model, content: nil, now: Fixtures.start)
+        #expect(terminal.line(row).hasPrefix("search: err") && terminal.line(row).hasSuffix("…"), "\(terminal.line(row))")
+        #expect(TerminalText.displayWidth(of: terminal.line(row)) == 60)
+        #expect(terminal.cell(row: row, column: "search: ".count).style.reverse)
     }
 }

@@ -113,12 +113,24 @@ struct KeyMapTests {
         for binding in KeyMap().bindings {
             #expect(help.contains { $0.contains(binding.label) && $0.contains(binding.description) }, "\(binding.description)")
         }
-        for title in ["In this help", "Cancel dialog", "Quit dialog", "New-task menu", "New-task form"] {
+        for title in ["In this help", "Cancel dialog", "Quit dialog", "New-task menu", "New-task form", "Build Image / Run VM form: configuration list",
+                      "Typing (form and prompts)"] {
             #expect(help.contains(title))
         }
         let keyMap = KeyMap()
         #expect(keyMap.action(for: .ctrl("u"), in: .prompt) == .clearText)
         #expect(keyMap.action(for: .ctrl("u"), in: .newTaskForm) == .clearText)
+        for context in [KeyContext.newTaskForm, .prompt] {
+            #expect(keyMap.action(for: .key(.left), in: context) == .moveCursor(.left))
+            #expect(keyMap.action(for: .key(.right), in: context) == .moveCursor(.right))
+            #expect(keyMap.action(for: .key(.home), in: context) == .moveCursor(.start))
+            #expect(keyMap.action(for: .ctrl("a"), in: context) == .moveCursor(.start))
+            #expect(keyMap.action(for: .key(.end), in: context) == .moveCursor(.end))
+            #expect(keyMap.action(for: .ctrl("e"), in: context) == .moveCursor(.end))
+            #expect(keyMap.action(for: .key(.backspace), in: context) == .eraseCharacter)
+            #expect(keyMap.action(for: .key(.delete), in: context) == .eraseForward)
+        }
+        #expect(keyMap.action(for: .key(.left), in: .configurationList) == nil, "no text cursor on a list")
         #expect(keyMap.action(for: .ctrl("d"), in: .help) == .dialogPage(1))
         #expect(keyMap.action(for: .ctrl("u"), in: .help) == .dialogPage(-1))
     }
