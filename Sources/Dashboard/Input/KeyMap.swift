@@ -6,6 +6,8 @@ enum KeyContext: Hashable, Sendable, CaseIterable {
     case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, reportSaved
     /// A deploy form with the cursor on its device checklist (letters tick, not type).
     case deviceChecklist
+    /// A Build Image or Run VM form on its list of the project's configurations.
+    case configurationList
 }
 
 /// The one table of keys: what each key does in the panes and in every dialog. The footer
@@ -15,7 +17,7 @@ struct KeyMap: Sendable {
     /// Where a binding works.
     enum Scope: Hashable, Sendable {
         case list, detail, everywhere
-        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist, reportSaved
+        case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist, configurationList, reportSaved
         /// Both text inputs: the new-task form and the prompts.
         case typing
 
@@ -29,8 +31,9 @@ struct KeyMap: Sendable {
             case .confirmCancel: context == .confirmCancel
             case .confirmQuit: context == .confirmQuit
             case .newTaskMenu: context == .newTaskMenu
-            case .newTaskForm: context == .newTaskForm || context == .deviceChecklist
+            case .newTaskForm: context == .newTaskForm || context == .deviceChecklist || context == .configurationList
             case .deviceChecklist: context == .deviceChecklist
+            case .configurationList: context == .configurationList
             case .prompt: context == .prompt
             case .reportSaved: context == .reportSaved
             }
@@ -48,6 +51,7 @@ struct KeyMap: Sendable {
             case .newTaskMenu: "New-task menu"
             case .newTaskForm: "New-task form"
             case .deviceChecklist: "Deploy form: device list"
+            case .configurationList: "Build Image / Run VM form: configuration list"
             case .prompt: "Search, filter and file-name prompts"
             case .reportSaved: "Report saved"
             case .typing: "Typing (form and prompts)"
@@ -56,7 +60,7 @@ struct KeyMap: Sendable {
 
         /// The order of help's sections.
         static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmQuit,
-                                         .newTaskMenu, .newTaskForm, .deviceChecklist, .prompt, .reportSaved, .typing]
+                                         .newTaskMenu, .newTaskForm, .deviceChecklist, .configurationList, .prompt, .reportSaved, .typing]
     }
 
     struct Binding: Sendable {
@@ -181,6 +185,8 @@ struct KeyMap: Sendable {
         Binding(keys: [char("k"), .key(.up)], label: "k/↑", action: .dialogMove(-1), scope: .deviceChecklist, description: "previous device (from the first: the project path)"),
         Binding(keys: [char(" ")], label: "Space", action: .toggleChoice, scope: .deviceChecklist, description: "tick or untick the device", footer: "tick"),
         Binding(keys: [char("a")], label: "a", action: .toggleAllChoices, scope: .deviceChecklist, description: "tick all devices (again: none); Deploy Devices only", footer: "all"),
+        Binding(keys: [char("j"), .key(.down)], label: "j/↓", action: .dialogMove(1), scope: .configurationList, description: "next configuration", footer: "move"),
+        Binding(keys: [char("k"), .key(.up)], label: "k/↑", action: .dialogMove(-1), scope: .configurationList, description: "previous configuration (from the first: the project path)"),
         Binding(keys: [.key(.tab), .key(.down)], label: "Tab/↓", action: .nextField, scope: .newTaskForm, description: "next field", footer: "next field"),
         Binding(keys: [.key(.backTab), .key(.up)], label: "Shift-Tab/↑", action: .previousField, scope: .newTaskForm, description: "previous field"),
         Binding(keys: [.key(.enter)], label: "Enter", action: .confirmDialog, scope: .newTaskForm, description: "submit the task (the registry checks it first)", footer: "submit"),
@@ -191,7 +197,12 @@ struct KeyMap: Sendable {
         Binding(keys: [.key(.up)], label: "↑", action: .dialogMove(-1), scope: .prompt, description: "search prompt: recall the last search"),
         Binding(keys: [.key(.escape), .ctrl("c")], label: "Esc/Ctrl-c", action: .closeDialog, scope: .prompt, description: "close the prompt (the list filter is cleared)"),
 
-        Binding(keys: [.key(.backspace), .key(.delete)], label: "Backspace", action: .eraseCharacter, scope: .typing, description: "delete the last character (in an empty search or filter: close it)"),
+        Binding(keys: [.key(.left)], label: "←", action: .moveCursor(.left), scope: .typing, description: "move the cursor a character left"),
+        Binding(keys: [.key(.right)], label: "→", action: .moveCursor(.right), scope: .typing, description: "move the cursor a character right"),
+        Binding(keys: [.key(.home), .ctrl("a")], label: "Home/Ctrl-a", action: .moveCursor(.start), scope: .typing, description: "move the cursor to the start"),
+        Binding(keys: [.key(.end), .ctrl("e")], label: "End/Ctrl-e", action: .moveCursor(.end), scope: .typing, description: "move the cursor to the end"),
+        Binding(keys: [.key(.backspace)], label: "Backspace", action: .eraseCharacter, scope: .typing, description: "delete the character before the cursor (in an empty search or filter: close it)"),
+        Binding(keys: [.key(.delete)], label: "Delete", action: .eraseForward, scope: .typing, description: "delete the character under the cursor"),
         Binding(keys: [.ctrl("u")], label: "Ctrl-u", action: .clearText, scope: .typing, description: "clear the field or line"),
         Binding(keys: [], label: "text", action: .type(" "), scope: .typing, description: "any other character is typed (filtering as you type)", typesCharacters: true),
     ]

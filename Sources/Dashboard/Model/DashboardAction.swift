@@ -54,9 +54,14 @@ enum DashboardAction: Equatable, Sendable {
     case nextField, previousField
     /// A deploy form's device list: tick the device under the cursor, or all of them.
     case toggleChoice, toggleAllChoices
-    /// A character typed into the form or the prompt.
+    /// A character typed into the form or the prompt, at the cursor.
     case type(Character)
+    /// Backspace: the character before the cursor.
     case eraseCharacter
+    /// Delete: the character under the cursor.
+    case eraseForward
+    /// The cursor in the field or the prompt: a character left or right, to the start or end.
+    case moveCursor(EditableLine.Move)
     case clearText
 
     // From the app

@@ -121,7 +121,7 @@ struct DashboardModel: Sendable {
         case .confirmCancel: .confirmCancel
         case .confirmQuit: .confirmQuit
         case .newTaskMenu: .newTaskMenu
-        case .newTaskForm(let form): form.isChecklistFocused ? .deviceChecklist : .newTaskForm
+        case .newTaskForm(let form): form.keyContext
         case .prompt: .prompt
         case .reportSaved: .reportSaved
         }
@@ -192,8 +192,8 @@ struct DashboardModel: Sendable {
                 guard types.indices.contains(selected) else { break }
                 let type = types[selected]
                 var form = TaskForms.form(for: type, typeName: registry.typeName(of: type), defaults: formDefaults)
-                // With a remembered project, a deploy form starts on its device list.
-                if form.checklist?.devices.isEmpty == false { form.focusedField = form.fields.count }
+                // With a remembered project, a form that picks from its file starts on the list.
+                if form.checklist?.entries.isEmpty == false { form.focusedField = form.fields.count }
                 modal = .newTaskForm(form)
             case .closeDialog: modal = nil
             default: break
@@ -227,23 +227,27 @@ struct DashboardModel: Sendable {
         }
         switch action {
         case .type(let c) where !form.isChecklistFocused:
-            form.fields[index].value.append(c)
+            form.fields[index].line.insert(c)
             form.error = nil
         case .eraseCharacter where !form.isChecklistFocused:
-            if !form.fields[index].value.isEmpty { form.fields[index].value.removeLast() }
+            form.fields[index].line.deleteBackward()
+        case .eraseForward where !form.isChecklistFocused:
+            form.fields[index].line.deleteForward()
+        case .moveCursor(let move) where !form.isChecklistFocused:
+            form.fields[index].line.move(move)
         case .clearText where !form.isChecklistFocused:
             form.fields[index].value = ""
         case .nextField:
-            form.readDevicesIfNeeded()
+            form.readProjectFileIfNeeded()
             form.focusedField = (index + 1) % form.focusStops
         case .previousField:
-            form.readDevicesIfNeeded()
+            form.readProjectFileIfNeeded()
             form.focusedField = (index + form.focusStops - 1) % form.focusStops
         case .confirmDialog:
-            form.readDevicesIfNeeded()
-            if let refusal = Self.deviceRefusal(form) {
+            form.readProjectFileIfNeeded()
+            if let refusal = Self.pickRefusal(form) {
                 form.error = refusal
-                if form.checklist?.devices.isEmpty == false { form.focusedField = form.fields.count }
+                if form.checklist?.entries.isEmpty == false { form.focusedField = form.fields.count }
                 break
             }
             let json = form.submissionJSON
@@ -274,10 +278,16 @@ struct DashboardModel: Sendable {
         return []
     }
 
-    /// Why a deploy form cannot be submitted yet: the project file's problem, or nothing ticked.
-    private static func deviceRefusal(_ form: NewTaskForm) -> String? {
-        guard form.devicePick != nil else { return nil }
-        guard let checklist = form.checklist else { return "give the project path first: its project file lists the devices" }
+    /// Why a form that picks from the project file cannot be submitted yet: the project file's
+    /// problem, nothing ticked, or (configurations the file does not list) no name typed.
+    private static func pickRefusal(_ form: NewTaskForm) -> String? {
+        guard let pick = form.pick else { return nil }
+        let what = pick.listing == .devices ? "devices" : "device configurations"
+        guard let checklist = form.checklist else { return "give the project path first: its project file lists the \(what)" }
+        if case .configuration(let name) = pick {
+            guard checklist.entries.isEmpty else { return nil }
+            return form.value(of: name)?.isEmpty == false ? nil : "type the configuration's name: the project file gives none to pick"
+        }
         if let problem = checklist.problem { return problem }
         if checklist.ticked.isEmpty { return "tick a device with Space" + (checklist.single ? "" : " (a: all)") }
         return nil
@@ -286,14 +296,18 @@ struct DashboardModel: Sendable {
     private mutating func apply(_ action: DashboardAction, in prompt: inout Prompt) -> [DashboardEffect] {
         switch action {
         case .type(let c):
-            prompt.text.append(c)
+            prompt.line.insert(c)
         case .eraseCharacter:
             if prompt.text.isEmpty && prompt.purpose != .savePath {
                 modal = nil
                 if prompt.purpose == .listFilter { setTextFilter("") }
                 return []
             }
-            if !prompt.text.isEmpty { prompt.text.removeLast() }
+            prompt.line.deleteBackward()
+        case .eraseForward:
+            prompt.line.deleteForward()
+        case .moveCursor(let move):
+            prompt.line.move(move)
         case .clearText:
             prompt.text = ""
         case .dialogMove(let delta):
@@ -507,7 +521,7 @@ struct DashboardModel: Sendable {
             return [.quit]
 
         case .dialogMove, .dialogPage, .confirmDialog, .keepTasksRunning, .closeDialog, .dialogBack, .nextField, .previousField, .toggleChoice, .toggleAllChoices,
-             .type, .eraseCharacter, .clearText:
+             .type, .eraseCharacter, .eraseForward, .moveCursor, .clearText:
             return applyInDialog(action)
 
         case .resized(let newSize):

@@ -26,7 +26,20 @@ struct Prompt: Equatable, Sendable {
     }
 
     var purpose: Purpose
-    var text: String
+    /// The text with its cursor.
+    var line: EditableLine
+
+    /// A prompt holding `text`, the cursor after it.
+    init(purpose: Purpose, text: String) {
+        self.purpose = purpose
+        line = EditableLine(text)
+    }
+
+    /// The text typed; setting it puts the cursor at its end.
+    var text: String {
+        get { line.text }
+        set { line = EditableLine(newValue) }
+    }
 
     var label: String {
         switch purpose {
@@ -42,26 +55,53 @@ struct NewTaskForm: Equatable, Sendable {
     var type: String
     var title: String
     var fields: [FormField]
-    /// Deploy forms: the project file's devices to tick, below the fields (nil until read).
-    var checklist: DeviceChecklist?
-    /// Deploy forms take devices from the project file: `.many` (Deploy Devices) or `.one`.
-    var devicePick: DevicePick?
-    /// The field with the cursor; `fields.count` is the device checklist.
+    /// Forms that pick from the project file: its devices or configurations, below the fields
+    /// (nil until read).
+    var checklist: ProjectChecklist?
+    /// What the form picks from the project file, if anything.
+    var pick: ProjectPick?
+    /// The field with the cursor; `fields.count` is the checklist.
     var focusedField = 0
     /// Why the last submit was refused (the registry's words).
     var error: String?
 
-    enum DevicePick: Equatable, Sendable { case many, one }
+    /// What a form takes from the project file instead of typed text.
+    enum ProjectPick: Equatable, Sendable {
+        /// Deploy Devices: any number of the file's devices, as `devices`.
+        case devices
+        /// Deploy to Device: one device, as `device`.
+        case device
+        /// Build Image, Run VM: one of the file's device configurations, as the submission field
+        /// `field`; typed into a field of that name when the file lists none.
+        case configuration(field: String)
 
-    /// The focus is on the device checklist, not a text field.
-    var isChecklistFocused: Bool { devicePick != nil && focusedField == fields.count }
+        var listing: ProjectChecklist.Listing { if case .configuration = self { .configurations } else { .devices } }
+    }
+
+    /// The checklist takes the focus: there is one to pick from (a configuration list that
+    /// came out empty gives way to a typed field).
+    var hasChecklistStop: Bool {
+        guard let pick else { return false }
+        if case .configuration = pick, let checklist, checklist.entries.isEmpty { return false }
+        return true
+    }
+
+    /// The focus is on the checklist, not a text field.
+    var isChecklistFocused: Bool { hasChecklistStop && focusedField == fields.count }
     /// Text fields plus the checklist, for Tab.
-    var focusStops: Int { fields.count + (devicePick == nil ? 0 : 1) }
+    var focusStops: Int { fields.count + (hasChecklistStop ? 1 : 0) }
+
+    /// Where keys go: the field being typed into, or the list the form picks from.
+    var keyContext: KeyContext {
+        guard isChecklistFocused else { return .newTaskForm }
+        return pick?.listing == .configurations ? .configurationList : .deviceChecklist
+    }
 
     func value(of name: String) -> String? { fields.first { $0.name == name }?.value }
 
-    /// The submission JSON: `type` plus every field that was filled in, and for deploy forms
-    /// the ticked devices with the key, known hosts and timeout of the project file.
+    /// The submission JSON: `type` plus every field that was filled in, and for forms that pick
+    /// from the project file what was picked (deploy forms: with the key, known hosts and
+    /// timeout of the project file).
     var submissionJSON: String {
         var object: [String: JSONValue] = ["type": .string(type)]
         for field in fields where !field.value.isEmpty {
@@ -73,11 +113,12 @@ struct NewTaskForm: Equatable, Sendable {
                 return field.value
             }
         }
-        if let checklist, let devicePick {
+        if let checklist, let pick {
             for (name, value) in checklist.fileFields { object[name] = value }
-            switch devicePick {
-            case .many: object["devices"] = .array(checklist.chosen)
-            case .one: if let device = checklist.chosen.first { object["device"] = device }
+            switch pick {
+            case .devices: object["devices"] = .array(checklist.chosen)
+            case .device: if let device = checklist.chosen.first { object["device"] = device }
+            case .configuration(let field): if let name = checklist.chosen.first { object[field] = name }
             }
         }
         return JSONValue.object(object).canonicalText()
@@ -90,11 +131,27 @@ struct FormField: Equatable, Sendable {
     /// The submission field name (snake_case, as in Thymis).
     var name: String
     var label: String
-    var kind: Kind = .text
-    var isRequired = true
-    var value = ""
+    var kind: Kind
+    var isRequired: Bool
+    /// The value with its cursor.
+    var line: EditableLine
     /// What to type, shown while the field is empty.
-    var hint = ""
+    var hint: String
+
+    init(name: String, label: String, kind: Kind = .text, isRequired: Bool = true, value: String = "", hint: String = "") {
+        self.name = name
+        self.label = label
+        self.kind = kind
+        self.isRequired = isRequired
+        line = EditableLine(value)
+        self.hint = hint
+    }
+
+    /// The value typed; setting it puts the cursor at its end.
+    var value: String {
+        get { line.text }
+        set { line = EditableLine(newValue) }
+    }
 }
 
 /// A message shown in the footer for a few seconds: the result of an action or why it failed.

@@ -2,8 +2,8 @@
 /// only says which fields to offer and how to label them.
 enum TaskForms {
     /// The form for `type`; types without an entry get one field for the raw submission JSON.
-    /// `defaults` fills empty fields by name (the remembered project path); a deploy form with a
-    /// project path reads its devices at once.
+    /// `defaults` fills empty fields by name (the remembered project path); a form that picks
+    /// from the project file reads it at once when it has the path.
     static func form(for type: String, typeName: String, defaults: [String: String] = [:]) -> NewTaskForm {
         var fields: [FormField]
         switch type {
@@ -21,16 +21,10 @@ enum TaskForms {
                 FormField(name: "ssh_key_path", label: "Key file", hint: "private key path"),
                 FormField(name: "ssh_known_hosts_path", label: "Known hosts file", hint: "path"),
             ]
-        case "build_device_image_task":
-            fields = [
-                FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix"),
-                FormField(name: "device_identifier", label: "Configuration", hint: "nixosConfigurations name"),
-            ]
-        case "run_nixos_vm_task":
-            fields = [
-                FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix"),
-                FormField(name: "configuration_id", label: "Configuration", hint: "nixosConfigurations name"),
-            ]
+        case "build_device_image_task", "run_nixos_vm_task":
+            // As `submit build-image/run-vm --configuration`: the project, then one of the
+            // configurations its project file names (typed when it names none).
+            fields = [FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix (and thymis-project.json)")]
         case "deploy_devices_task", "deploy_device_task":
             // As `submit deploy`: the project, then its devices ticked from its project file.
             fields = [FormField(name: "project_path", label: "Project path", hint: "git repository with flake.nix and thymis-project.json")]
@@ -43,22 +37,33 @@ enum TaskForms {
         }
         var form = NewTaskForm(type: type, title: typeName, fields: fields)
         switch type {
-        case "deploy_devices_task": form.devicePick = .many
-        case "deploy_device_task": form.devicePick = .one
+        case "deploy_devices_task": form.pick = .devices
+        case "deploy_device_task": form.pick = .device
+        case "build_device_image_task": form.pick = .configuration(field: "device_identifier")
+        case "run_nixos_vm_task": form.pick = .configuration(field: "configuration_id")
         default: break
         }
-        form.readDevicesIfNeeded()
+        form.readProjectFileIfNeeded()
         return form
     }
 }
 
 extension NewTaskForm {
-    /// Deploy forms: reads the project file's devices when the project path changed since the
-    /// last read (ticks are kept for devices still in the file).
-    mutating func readDevicesIfNeeded() {
-        guard let devicePick, let path = value(of: "project_path"), !path.isEmpty, checklist?.projectPath != path else { return }
-        var fresh = DeviceChecklist.read(projectPath: path, single: devicePick == .one)
-        if let old = checklist { fresh.ticked = old.ticked.intersection(fresh.devices.map(\.identifier)) }
+    /// Forms that pick from the project file: reads it when the project path changed since the
+    /// last read (ticks and the cursor's entry are kept where still in the file). A
+    /// configuration list that comes out empty adds a field to type the name into instead.
+    mutating func readProjectFileIfNeeded() {
+        guard let pick, let path = value(of: "project_path"), !path.isEmpty, checklist?.projectPath != path else { return }
+        var fresh = ProjectChecklist.read(projectPath: path, listing: pick.listing, single: pick != .devices)
+        if let old = checklist { fresh.keep(from: old) }
         checklist = fresh
+        guard case .configuration(let name) = pick else { return }
+        let typed = fields.firstIndex { $0.name == name }
+        if fresh.entries.isEmpty, typed == nil {
+            fields.append(FormField(name: name, label: "Configuration", hint: "nixosConfigurations name"))
+        } else if !fresh.entries.isEmpty, let typed {
+            fields.remove(at: typed)
+            focusedField = min(focusedField, focusStops - 1)
+        }
     }
 }

@@ -7,12 +7,14 @@ struct FooterView {
         let row = model.layout.footerRow
         let width = terminal.size.columns
         if case .prompt(let prompt)? = model.modal {
-            var x = terminal.draw(prompt.label, row: row, column: 0, maxColumns: width, style: theme.key)
-            // Show the end of a long text, as a shell does.
-            var text = prompt.text
-            while TerminalText.displayWidth(of: text) > width - x - 1, !text.isEmpty { text.removeFirst() }
-            x += terminal.draw(text, row: row, column: x, maxColumns: width - x, style: .plain)
-            terminal.draw(" ", row: row, column: x, maxColumns: 1, style: TextStyle(reverse: true))  // the cursor
+            let x = terminal.draw(prompt.label, row: row, column: 0, maxColumns: width, style: theme.key)
+            // A long text scrolls as the form's fields do, keeping the cursor in view.
+            let window = EditWindow(prompt.line, columns: max(1, width - x), ellipsis: theme.ellipsis)
+            terminal.draw(window.text, row: row, column: x, maxColumns: width - x, style: .plain)
+            // The cursor: the character under it (or a blank after the end) in reverse video.
+            let under = prompt.line.cursor < prompt.text.count
+                ? String(prompt.text[prompt.text.index(prompt.text.startIndex, offsetBy: prompt.line.cursor)]) : " "
+            terminal.draw(under, row: row, column: x + window.cursorColumn, maxColumns: width - x - window.cursorColumn, style: TextStyle(reverse: true))
             return
         }
         if let status = model.status {

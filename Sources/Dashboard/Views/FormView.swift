@@ -1,8 +1,8 @@
 import Foundation
 
-/// The new-task form: one line per field, the value scrolled so its end (where typing goes)
-/// stays in view with the cursor after it, and for deploy forms the project file's devices as a
-/// checklist.
+/// The new-task form: one line per field, the value scrolled so the cursor stays in view (the
+/// terminal's cursor, where typing goes), and for forms that pick from the project file its
+/// devices or configurations as a list.
 struct FormView {
     let theme: Theme
     let modalView: ModalView
@@ -12,7 +12,7 @@ struct FormView {
     func draw(_ form: NewTaskForm, on terminal: any Terminal, keyMap: KeyMap) {
         let size = terminal.size
         let width = max(20, min(Self.preferredWidth, size.columns - 6))
-        var lines: [[StyledRun]] = [modalView.keyLine(keyMap, form.isChecklistFocused ? .deviceChecklist : .newTaskForm), []]
+        var lines: [[StyledRun]] = [modalView.keyLine(keyMap, form.keyContext), []]
         var cursor: (line: Int, column: Int)?
         for (index, field) in form.fields.enumerated() {
             let focused = index == form.focusedField
@@ -24,19 +24,19 @@ struct FormView {
                 line.append(StyledRun(String(field.hint.prefix(room)), theme.label))
                 if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix)) }
             } else {
-                let shown = Self.tail(of: field.value, fitting: room, ellipsis: theme.ellipsis)
-                line.append(StyledRun(shown))
-                if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix) + TerminalText.displayWidth(of: shown)) }
+                let window = EditWindow(field.line, columns: room, ellipsis: theme.ellipsis)
+                line.append(StyledRun(window.text))
+                if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix) + window.cursorColumn) }
             }
             lines.append(line)
         }
-        if form.devicePick != nil {
+        if form.pick != nil {
             lines.append([])
             lines += checklistLines(form, width: width, rows: max(1, size.rows - 8 - lines.count))
         }
         if let error = form.error {
             lines.append([])
-            lines.append([StyledRun(error, theme.error)])
+            lines += Self.wrap(error, width: width).map { [StyledRun($0, theme.error)] }
         }
         let origin = modalView.box(title: "New task: \(form.title)", lines: lines, minWidth: width, on: terminal)
         if let origin, let cursor, cursor.line < max(0, size.rows - 2 - origin.row) {
@@ -44,41 +44,66 @@ struct FormView {
         }
     }
 
-    /// The end of `value` that fits in `columns`, with an ellipsis in front when cut.
-    static func tail(of value: String, fitting columns: Int, ellipsis: String) -> String {
-        guard TerminalText.displayWidth(of: value) > columns else { return value }
-        var kept = ""
-        var used = TerminalText.displayWidth(of: ellipsis)
-        for character in value.reversed() {
-            let width = TerminalText.displayWidth(of: String(character))
-            guard used + width <= columns else { break }
-            kept.insert(character, at: kept.startIndex)
-            used += width
+    /// `text` in lines of at most `width` columns, broken at spaces (a word longer than a line
+    /// is cut), so a message with a long path does not widen the box past the screen.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if TerminalText.displayWidth(of: candidate) <= width || current.isEmpty {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = word
+            }
+            while TerminalText.displayWidth(of: current) > width, width > 0 {
+                let head = LogView.wrap([StyledRun(current)], width: width)[0].map(\.text).joined()
+                lines.append(head)
+                current = String(current.dropFirst(head.count))
+            }
         }
-        return ellipsis + kept
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
     }
 
-    /// "Devices (Space ticks, a all):" and one `[x] identifier  user@host:port` line per device,
-    /// scrolled so the cursor's device is in view.
+    /// "Devices: 2 of 3 ticked" and one `[x] identifier  user@host:port` line per device, or
+    /// "Configuration: 2 in the project file" and one `(*) name  devices` line per configuration;
+    /// scrolled so the cursor's entry is in view.
     private func checklistLines(_ form: NewTaskForm, width: Int, rows: Int) -> [[StyledRun]] {
         let focused = form.isChecklistFocused
-        let title = form.devicePick == .one ? "Device (one)" : "Devices"
+        let title = switch form.pick {
+        case .device: "Device (one)"
+        case .configuration: "Configuration"
+        default: "Devices"
+        }
+        let heading = StyledRun((focused ? "\(theme.foldClosed) " : "  ") + "\(title): ", focused ? theme.key : .plain)
         guard let checklist = form.checklist else {
-            return [[StyledRun("  \(title): ", focused ? theme.key : .plain), StyledRun("read from the project file once the path is given", theme.label)]]
+            return [[heading, StyledRun("read from the project file once the path is given", theme.label)]]
         }
         if let problem = checklist.problem {
-            return [[StyledRun("  \(title): ", focused ? theme.key : .plain), StyledRun(problem, theme.error)]]
+            // Build Image and Run VM fall back to the typed field above; deploy forms cannot.
+            // Wrapped, so a long path in the message does not widen the box past the screen.
+            guard checklist.listing == .configurations else {
+                return Self.wrap(problem, width: width - 4).enumerated().map { index, line in
+                    [index == 0 ? heading : StyledRun("    "), StyledRun(line, theme.error)]
+                }
+            }
+            return Self.wrap("No configuration to pick from the project file: type its name above (\(problem)).", width: width - 2)
+                .map { [StyledRun("  " + $0, theme.label)] }
         }
-        var lines: [[StyledRun]] = [[StyledRun((focused ? "\(theme.foldClosed) " : "  ") + "\(title): ", focused ? theme.key : .plain),
-                                     StyledRun("\(checklist.ticked.count) of \(checklist.devices.count) ticked", theme.label)]]
+        let count = checklist.cursorChooses ? "\(checklist.entries.count) in the project file"
+            : "\(checklist.ticked.count) of \(checklist.entries.count) ticked"
+        var lines: [[StyledRun]] = [[heading, StyledRun(count, theme.label)]]
         let visible = max(1, rows - 1)
-        let start = max(0, min(checklist.cursor - visible + 1, checklist.devices.count - visible))
-        for index in start..<min(checklist.devices.count, start + visible) {
-            let device = checklist.devices[index]
+        let start = max(0, min(checklist.cursor - visible + 1, checklist.entries.count - visible))
+        for index in start..<min(checklist.entries.count, start + visible) {
+            let entry = checklist.entries[index]
             let here = focused && index == checklist.cursor
-            let box = checklist.ticked.contains(device.identifier) ? "[x] " : "[ ] "
+            let chosen = checklist.isChosen(index)
+            let box = checklist.cursorChooses ? (chosen ? "(*) " : "( ) ") : (chosen ? "[x] " : "[ ] ")
             let style = here ? theme.selection : TextStyle.plain
-            lines.append([StyledRun("    "), StyledRun(box + device.identifier, style), StyledRun("  " + device.address, theme.label)])
+            lines.append([StyledRun("    "), StyledRun(box + entry.identifier, style), StyledRun("  " + entry.detail, theme.label)])
         }
         return lines
     }

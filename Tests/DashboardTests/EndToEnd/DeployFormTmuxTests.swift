@@ -82,7 +82,7 @@ struct DeployFormTmuxTests {
         // The submission has the ticked devices and the project file's key, as `submit deploy` makes it.
         let listed = try await run(Executable.path!, ["list", "--state-dir", state, "--json"])
         #expect(listed.output.contains("deploy_devices_task"))
-        let submission = try #require(try await submissionOfFirstTask(state: state))
+        let submission = try #require(try await submissionOfNewest("deploy_devices_task", state: state))
         #expect(submission.contains("\"kiosk-1\"") && submission.contains("\"kiosk-3\"") && !submission.contains("\"kiosk-2\""), "\(submission)")
         #expect(submission.contains(root + "/id_ed25519"))
 
@@ -98,14 +98,5 @@ struct DeployFormTmuxTests {
         try await session.send("Enter")
         screen = try await session.waitFor { $0.contains(text: "0 of 3 ticked") }
         #expect(screen.contains(text: "-inside-the-field/fleet"), "the remembered path is filled in")
-    }
-
-    /// The submission JSON of the newest task, from `show --json`.
-    func submissionOfFirstTask(state: String) async throws -> String? {
-        let listed = try await run(Executable.path!, ["list", "--state-dir", state, "--json"])
-        guard let data = listed.output.data(using: .utf8),
-              let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
-              let id = rows.first(where: { ($0["type"] as? String) == "deploy_devices_task" })?["id"] as? String else { return nil }
-        return try await run(Executable.path!, ["show", id, "--state-dir", state, "--json"]).output
     }
 }

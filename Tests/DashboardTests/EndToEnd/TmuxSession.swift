@@ -148,3 +148,12 @@ func submitAndWaitForEngineExit(_ arguments: [String], state: String, environmen
     }
     return result
 }
+
+/// `show --json` of the newest task of `type` in `state` (what a form submitted), nil when there is none.
+func submissionOfNewest(_ type: String, state: String) async throws -> String? {
+    let listed = try await run(Executable.path!, ["list", "--state-dir", state, "--json"])
+    guard let data = listed.output.data(using: .utf8),
+          let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
+          let id = rows.first(where: { ($0["type"] as? String) == type })?["id"] as? String else { return nil }
+    return try await run(Executable.path!, ["show", id, "--state-dir", state, "--json"]).output
+}

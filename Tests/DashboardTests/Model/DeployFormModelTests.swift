@@ -27,7 +27,7 @@ struct DeployFormModelTests {
         _ = model.handle(.character("a"))
         guard case .newTaskForm(let form)? = model.modal, let checklist = form.checklist else { Issue.record("no form"); return }
         #expect(checklist.ticked == ["kiosk-2"])
-        #expect(checklist.devices.map(\.address) == ["root@10.0.0.1:22", "admin@10.0.0.2:2222"])
+        #expect(checklist.entries.map(\.detail) == ["root@10.0.0.1:22", "admin@10.0.0.2:2222"])
         #expect(form.error?.contains("one device") == true)
         let submission = try JSONSerialization.jsonObject(with: Data(form.submissionJSON.utf8)) as! [String: Any]
         #expect((submission["device"] as? [String: Any])?["identifier"] as? String == "kiosk-2")

@@ -68,8 +68,17 @@ struct KeyMapTests {
         case .deviceChecklist:
             var form = TaskForms.form(for: "deploy_devices_task", typeName: "Deploy Devices")
             form.fields[0].value = "/x"
-            var checklist = DeviceChecklist(projectPath: "/x")
-            checklist.devices = ["kiosk-1", "kiosk-2"].map { DeviceChecklist.Device(identifier: $0, address: "root@\($0):22", json: .object([:])) }
+            var checklist = ProjectChecklist(projectPath: "/x")
+            checklist.entries = ["kiosk-1", "kiosk-2"].map { ProjectChecklist.Entry(identifier: $0, detail: "root@\($0):22", json: .object([:])) }
+            form.checklist = checklist
+            form.focusedField = form.fields.count
+            model.modal = .newTaskForm(form)
+        case .configurationList:
+            var form = TaskForms.form(for: "build_device_image_task", typeName: "Build Image for Device")
+            form.fields[0].value = "/x"
+            var checklist = ProjectChecklist(projectPath: "/x", listing: .configurations, single: true, cursorChooses: true)
+            checklist.entries = ["kiosk", "gateway"].map { ProjectChecklist.Entry(identifier: $0, detail: "", json: .string($0)) }
+            checklist.cursor = 1
             form.checklist = checklist
             form.focusedField = form.fields.count
             model.modal = .newTaskForm(form)
@@ -104,12 +113,24 @@ struct KeyMapTests {
         for binding in KeyMap().bindings {
             #expect(help.contains { $0.contains(binding.label) && $0.contains(binding.description) }, "\(binding.description)")
         }
-        for title in ["In this help", "Cancel dialog", "Quit dialog", "New-task menu", "New-task form"] {
+        for title in ["In this help", "Cancel dialog", "Quit dialog", "New-task menu", "New-task form", "Build Image / Run VM form: configuration list",
+                      "Typing (form and prompts)"] {
             #expect(help.contains(title))
         }
         let keyMap = KeyMap()
         #expect(keyMap.action(for: .ctrl("u"), in: .prompt) == .clearText)
         #expect(keyMap.action(for: .ctrl("u"), in: .newTaskForm) == .clearText)
+        for context in [KeyContext.newTaskForm, .prompt] {
+            #expect(keyMap.action(for: .key(.left), in: context) == .moveCursor(.left))
+            #expect(keyMap.action(for: .key(.right), in: context) == .moveCursor(.right))
+            #expect(keyMap.action(for: .key(.home), in: context) == .moveCursor(.start))
+            #expect(keyMap.action(for: .ctrl("a"), in: context) == .moveCursor(.start))
+            #expect(keyMap.action(for: .key(.end), in: context) == .moveCursor(.end))
+            #expect(keyMap.action(for: .ctrl("e"), in: context) == .moveCursor(.end))
+            #expect(keyMap.action(for: .key(.backspace), in: context) == .eraseCharacter)
+            #expect(keyMap.action(for: .key(.delete), in: context) == .eraseForward)
+        }
+        #expect(keyMap.action(for: .key(.left), in: .configurationList) == nil, "no text cursor on a list")
         #expect(keyMap.action(for: .ctrl("d"), in: .help) == .dialogPage(1))
         #expect(keyMap.action(for: .ctrl("u"), in: .help) == .dialogPage(-1))
     }
