@@ -1,6 +1,6 @@
 import Foundation
 
-/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES [text|random|build]] | buildlog [BYTES] | writes [SECONDS [LINES_PER_SECOND [TASKS]]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS] [--state-dir DIR]`.
+/// Hand-run benchmarks (release build, never in CI): `thymis-bench nixlog FILE`, `thymis-bench capture [BYTES [text|random|build]] | buildlog [BYTES] | writes [SECONDS [LINES_PER_SECOND [TASKS]]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS] [--state-dir DIR] | prune [BYTES [build|random [TASKS]]]`.
 @main
 enum BenchMain {
     static func main() async {
@@ -16,8 +16,9 @@ enum BenchMain {
         case "store": runStoreBench(arguments: Array(arguments.dropFirst()))
         case "nixbuild": await runNixBuildBench(arguments: Array(arguments.dropFirst()))
         case "load": await runLoadBench(arguments: Array(arguments.dropFirst()))
+        case "prune": await runPruneBench(arguments: Array(arguments.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES [text|random|build]] | buildlog [BYTES] | writes [SECONDS [LINES_PER_SECOND [TASKS]]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS] [--state-dir DIR]\n".utf8))
+            FileHandle.standardError.write(Data("usage: thymis-bench nixlog FILE [--repeat N] [--stream-copies K] | capture [BYTES [text|random|build]] | buildlog [BYTES] | writes [SECONDS [LINES_PER_SECOND [TASKS]]] | store [CHUNKS] | nixbuild [LINES] | load [TASKS] [--state-dir DIR] | prune [BYTES [build|random [TASKS]]]\n".utf8))
             exit(2)
         }
     }
