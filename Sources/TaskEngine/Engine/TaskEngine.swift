@@ -315,6 +315,7 @@ public actor TaskEngine {
             try store.markEnded(id, state: state, reason: reason, cancelled: cancelled, at: Date())
         } catch {
             lastStoreError = error
+            retentionLoop?.nudge()
             logger.error("could not record the end of a task; retrying until it can be", metadata: ["task": "\(id.uuidString.lowercased())", "error": "\(error)"])
             let outcome = state == .completed ? "completed" : (reason ?? "failed")
             retryEnd(id, reason: "\(Self.storeFault(error)) when the task ended, so some output may be missing; its own result: \(outcome)",

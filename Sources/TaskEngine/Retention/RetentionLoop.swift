@@ -11,6 +11,7 @@ final class RetentionLoop: Sendable {
     private let interval: Duration
     private let logger: Logger
     private let stopped = Mutex(false)
+    private let nudged = Mutex(false)
     private let loop = Mutex<Task<Void, Never>?>(nil)
 
     /// The first pass waits this long: an engine starting on demand answers its client first.
@@ -28,11 +29,19 @@ final class RetentionLoop: Sendable {
             try? await Task.sleep(for: Self.firstDelay)
             while !isStopped {
                 await pass()
-                try? await Task.sleep(for: interval)
+                // Wait the interval, or less when nudged (a store write failed: the disk may be full).
+                let next = ContinuousClock.now + interval
+                while !isStopped && ContinuousClock.now < next && !nudged.withLock({ value in defer { value = false }; return value }) {
+                    try? await Task.sleep(for: min(.seconds(1), next - ContinuousClock.now))
+                }
             }
         }
         loop.withLock { $0 = task }
     }
+
+    /// Runs the next pass within a second instead of at the next interval: a store write failed, and
+    /// dropping old output may give the disk room again.
+    func nudge() { nudged.withLock { $0 = true } }
 
     /// Stops between two steps; what a pass marked but did not finish, the next engine finishes.
     func stop() {
