@@ -13,7 +13,9 @@ func runWriteBench(arguments: [String]) async {
     // 30 bytes a line: "slow task line 000001 padding\n".
     let script = "i=0; while [ $i -lt \(lines) ]; do printf 'slow task line %06d padding\\n' $i; i=$((i+1)); sleep \(pause); done"
     let directory = StateDirectory(path: NSTemporaryDirectory() + "thymis-write-bench-\(getpid())")
-    defer { try? FileManager.default.removeItem(atPath: directory.path) }
+    // THYMIS_BENCH_KEEP_STATE=1 keeps the state directory (its WAL says which pages each batch wrote).
+    let keep = ProcessInfo.processInfo.environment["THYMIS_BENCH_KEEP_STATE"] != nil
+    defer { if keep { print("state kept in \(directory.path)") } else { try? FileManager.default.removeItem(atPath: directory.path) } }
     do {
         let store = try TaskStore(directory: directory)
         var registry = TaskKindRegistry.standard
