@@ -3,8 +3,8 @@
 //
 // The input is a script: each step's first byte picks an operation and a length, the following bytes
 // are the data. Operations: append bytes, append a run of one byte (2 MB at most, to reach lines
-// longer than `maxHeldBytes` without megabyte inputs), append a line, take the chunks. A clock that jumps
-// at every third step cuts lines into time segments (one chunk each).
+// longer than `maxHeldBytes` without megabyte inputs), append a line, take a chunk. A clock that jumps
+// at every third step gives lines times of their own inside a chunk.
 
 import Foundation
 
@@ -23,28 +23,29 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     func take(final: Bool) {
         let before = buffer.lineCount
-        let chunks = buffer.takeChunks(final: final)
-        if chunks.isEmpty {
+        guard let chunk = buffer.takeChunk(final: final) else {
             check(!final || buffer.byteCount == 0, "a final take left \(buffer.byteCount) bytes")
             return
         }
-        for (index, chunk) in chunks.enumerated() {
-            check(!chunk.bytes.isEmpty, "an empty chunk")
-            check(chunk.stream == .stderr, "chunk of stream \(chunk.stream)")
-            check(chunk.arrivedAt != nil, "a chunk without a time")
-            check(chunk.firstLine == storedNewlines, "chunk starts at line \(chunk.firstLine), \(storedNewlines) newlines stored before it")
-            let newlines = Int64(chunk.bytes.count { $0 == 10 })
-            check(chunk.newlineCount == newlines, "chunk says \(chunk.newlineCount) newlines, holds \(newlines)")
-            // Only the last chunk of a take may end mid-line: before the end, when an unfinished line grew too long.
-            if index < chunks.count - 1 { check(chunk.bytes.last == 10, "a time segment that does not end a line") }
-            stored += chunk.bytes
-            storedNewlines += newlines
+        check(!chunk.bytes.isEmpty, "an empty chunk")
+        check(chunk.stream == .stderr, "chunk of stream \(chunk.stream)")
+        check(chunk.firstLine == storedNewlines, "chunk starts at line \(chunk.firstLine), \(storedNewlines) newlines stored before it")
+        let newlines = Int64(chunk.bytes.count { $0 == 10 })
+        check(chunk.newlineCount == newlines, "chunk says \(chunk.newlineCount) newlines, holds \(newlines)")
+        // Every line has a time: the chunk's, then later ones at lines inside it, ascending in line and time.
+        check(chunk.arrivedAt != nil, "a chunk without a time")
+        var previous = (line: Int64(0), at: chunk.arrivedAt ?? .distantPast)
+        for entry in chunk.laterLineTimes {
+            check(entry.line > previous.line && entry.line <= newlines, "later time at line \(entry.line) after \(previous.line), \(newlines) newlines")
+            check(entry.at > previous.at, "times not ascending")
+            previous = (entry.line, entry.at)
         }
-        // A take before the end ends at a newline unless an unfinished line grew too long.
-        let taken = chunks.reduce(0) { $0 + $1.bytes.count }
-        if !final && chunks.last!.bytes.last != 10 {
-            check(taken >= StreamBuffer.maxHeldBytes, "a \(taken)-byte take cut mid-line")
+        // A chunk taken before the end ends at a newline unless an unfinished line grew too long.
+        if !final && chunk.bytes.last != 10 {
+            check(chunk.bytes.count >= StreamBuffer.maxHeldBytes, "a \(chunk.bytes.count)-byte chunk cut mid-line")
         }
+        stored += chunk.bytes
+        storedNewlines += newlines
         check(buffer.storedNewlines == storedNewlines, "storedNewlines \(buffer.storedNewlines) != \(storedNewlines)")
         check(buffer.lineCount == before, "taking a chunk changed lineCount from \(before) to \(buffer.lineCount)")
     }

@@ -22,14 +22,14 @@ struct FuzzRegressionTests {
         var buffer = StreamBuffer(name: .buildLog(nil))
         buffer.appendLine(texts[0].utf8)
         #expect(buffer.lineCount == 2)
-        let firstChunk = buffer.takeChunks(final: false).first
+        let firstChunk = buffer.takeChunk(final: false)
         let first = try #require(firstChunk)
         #expect(first.firstLine == 0)
         #expect(first.newlineCount == 2)
         #expect(first.bytes == Array("first\nsecond\n".utf8))
 
         buffer.appendLine("third".utf8)
-        let secondChunk = buffer.takeChunks(final: true).first
+        let secondChunk = buffer.takeChunk(final: true)
         let second = try #require(secondChunk)
         #expect(second.firstLine == 2)
         #expect(second.newlineCount == 1)

@@ -14,15 +14,13 @@ struct LineRangeTests {
         for cut in (cuts + [bytes.count]).sorted() where cut >= start && cut <= bytes.count {
             bytes[start..<cut].withUnsafeBytes { buffer.append($0) }
             start = cut
-            let chunks = buffer.takeChunks(final: false)
-            if !chunks.isEmpty {
-                try environment.store.appendOutput(task: task, processIndex: 0, chunks: chunks, counters: OutputCounters(),
+            if let chunk = buffer.takeChunk(final: false) {
+                try environment.store.appendOutput(task: task, processIndex: 0, chunks: [chunk], counters: OutputCounters(),
                                                    nixStateJSON: nil, progress: nil)
             }
         }
-        let chunks = buffer.takeChunks(final: true)
-        if !chunks.isEmpty {
-            try environment.store.appendOutput(task: task, processIndex: 0, chunks: chunks, counters: OutputCounters(),
+        if let chunk = buffer.takeChunk(final: true) {
+            try environment.store.appendOutput(task: task, processIndex: 0, chunks: [chunk], counters: OutputCounters(),
                                                nixStateJSON: nil, progress: nil)
         }
     }

@@ -140,9 +140,11 @@ final class OutputRecorder: @unchecked Sendable {
         let now = ContinuousClock.now
         pendingSince = nil
         var chunks: [OutputChunk] = []
-        chunks += stdout.takeChunks(final: final)
-        chunks += stderr.takeChunks(final: final)
-        for key in buildLogs.keys { chunks += buildLogs[key]!.takeChunks(final: final) }
+        if let chunk = stdout.takeChunk(final: final) { chunks.append(chunk) }
+        if let chunk = stderr.takeChunk(final: final) { chunks.append(chunk) }
+        for key in buildLogs.keys {
+            if let chunk = buildLogs[key]!.takeChunk(final: final) { chunks.append(chunk) }
+        }
         var nixJSON: String?
         var progress: String?
         if let state = nixDecoder?.state, nixStateChanged, final || now - lastNixSnapshot >= Self.nixSnapshotInterval {

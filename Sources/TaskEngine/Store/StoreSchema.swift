@@ -147,10 +147,11 @@ enum StoreSchema {
                 END;
                 """)
         }
-        migrator.registerMigration("v6: when each chunk arrived") { db in
-            // The wall-clock time of a chunk's first byte: every line gets a time (`logs --timestamps`, the
+        migrator.registerMigration("v6: when each line arrived") { db in
+            // The wall-clock time of a chunk's first byte, and of its later lines where they came later
+            // (`LineTime.encode`; NULL when none did): every line has a time (`logs --timestamps`, the
             // dashboard's `t`). NULL for chunks stored before this version.
-            try db.execute(sql: "ALTER TABLE output ADD COLUMN arrived_at REAL")
+            try db.execute(sql: "ALTER TABLE output ADD COLUMN arrived_at REAL; ALTER TABLE output ADD COLUMN line_times BLOB")
         }
         return migrator
     }

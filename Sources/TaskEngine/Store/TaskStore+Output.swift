@@ -20,14 +20,16 @@ extension TaskStore {
         try write { db in
             try faultInjection.check()
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, codec, raw_size, bytes, arrived_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO output (task_id, process_idx, stream, first_line, newline_count, codec, raw_size, bytes,
+                                    arrived_at, line_times)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var storedBytes = 0
             for (chunk, stored) in encoded {
                 try insert.execute(arguments: [task.uuidString, processIndex, chunk.stream.rawValue, chunk.firstLine,
                                                chunk.newlineCount, stored.codec.rawValue, chunk.bytes.count, stored.data,
-                                               chunk.arrivedAt?.timeIntervalSince1970])
+                                               chunk.arrivedAt?.timeIntervalSince1970,
+                                               LineTime.encode(chunk.laterLineTimes, after: chunk.arrivedAt).map { Data($0) }])
                 storedBytes += stored.data.count
             }
             // stored_bytes: what retention weighs against its size limit (TaskStore+Retention).
@@ -57,12 +59,15 @@ extension TaskStore {
                              limit: Int = 64) throws -> [StoredChunk] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, codec, raw_size, bytes, arrived_at FROM output
+                SELECT id, codec, raw_size, bytes, arrived_at, line_times FROM output
                 WHERE task_id = ? AND process_idx = ? AND stream = ? AND id > ?
                 ORDER BY id LIMIT ?
                 """, arguments: [task.uuidString, processIndex, stream.rawValue, afterID, limit])
-                .map { StoredChunk(id: $0["id"], bytes: Self.chunkBytes($0),
-                                   arrivedAt: ($0["arrived_at"] as Double?).map(Date.init(timeIntervalSince1970:))) }
+                .map { row in
+                    let arrivedAt = (row["arrived_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+                    return StoredChunk(id: row["id"], bytes: Self.chunkBytes(row), arrivedAt: arrivedAt,
+                                       laterLineTimes: LineTime.decode((row["line_times"] as Data?).map { [UInt8]($0) }, after: arrivedAt))
+                }
         }
     }
 
@@ -118,10 +123,16 @@ extension TaskStore {
     }
 }
 
-/// One stored chunk as read back: its row id (to read on after it), its bytes, and when its first byte arrived
+/// One stored chunk as read back: its row id (to read on after it), its bytes, and when its lines arrived
 /// (nil for chunks stored before times were kept).
 public struct StoredChunk: Sendable {
     public var id: Int64
     public var bytes: [UInt8]
     public var arrivedAt: Date?
+    public var laterLineTimes: [LineTime] = []
+
+    /// The time of the line `line` lines after the chunk's first (0: the line its first byte is in).
+    public func time(ofLine line: Int64) -> Date? {
+        LineTime.time(ofLine: line, arrivedAt: arrivedAt, later: laterLineTimes)
+    }
 }

@@ -74,9 +74,7 @@ struct LogsCommand: AsyncParsableCommand {
                     let heading = "== build log of \(NixDerivationState(path: derivation, status: .built).name) (\(derivation)) ==\n"
                     printer.write(Array(heading.utf8), toStderr: false, key: "heading")
                 }
-                for chunk in chunks {
-                    printer.write(chunk.bytes, toStderr: name == .stderr && stream == nil, key: key, arrivedAt: chunk.arrivedAt, process: index)
-                }
+                for chunk in chunks { printer.write(chunk, toStderr: name == .stderr && stream == nil, key: key, process: index) }
                 positions[key] = chunks.last!.id
             }
         }
@@ -97,20 +95,28 @@ struct LogPrinter {
         self.stamps = stamps
     }
 
-    /// Writes a chunk; with `stamps`, every line that starts in it is prefixed with its time (`arrivedAt`,
-    /// the chunk's), a line continued from an earlier chunk keeps the prefix it got there.
-    mutating func write(_ bytes: [UInt8], toStderr: Bool, key: String, arrivedAt: Date?, process: Int) {
-        guard var stamps, !bytes.isEmpty else { return write(bytes, toStderr: toStderr, key: key) }
-        let prefix = Array(stamps.prefix(arrivedAt, process: process).utf8)
-        self.stamps = stamps
+    /// Writes a chunk; with `stamps`, every line that starts in it is prefixed with its time (the chunk's
+    /// times say when each line arrived); a line continued from an earlier chunk keeps the prefix it got there.
+    mutating func write(_ chunk: StoredChunk, toStderr: Bool, key: String, process: Int) {
+        guard var stamps, !chunk.bytes.isEmpty else { return write(chunk.bytes, toStderr: toStderr, key: key) }
         var stamped: [UInt8] = []
-        stamped.reserveCapacity(bytes.count + prefix.count * 8)
+        stamped.reserveCapacity(chunk.bytes.count + 16 * 8)
         var atLineStart = !midLine.contains(key)
-        for byte in bytes {
-            if atLineStart { stamped += prefix }
+        // Line 0 is the one the chunk's first byte is in; each newline starts the next.
+        var line: Int64 = 0
+        var prefix: (line: Int64, bytes: [UInt8])?
+        for byte in chunk.bytes {
+            if atLineStart {
+                if prefix?.line != line || prefix == nil {
+                    prefix = (line, Array(stamps.prefix(chunk.time(ofLine: line), process: process).utf8))
+                }
+                stamped += prefix!.bytes
+            }
             stamped.append(byte)
             atLineStart = byte == 10
+            if atLineStart { line += 1 }
         }
+        self.stamps = stamps
         if atLineStart { midLine.remove(key) } else { midLine.insert(key) }
         write(stamped, toStderr: toStderr, key: key)
     }
@@ -189,7 +195,7 @@ enum FailedLogs {
             while true {
                 let chunks = try store.outputChunks(task: record.id, processIndex: index, stream: stream, afterID: after)
                 guard let last = chunks.last else { break }
-                for chunk in chunks { printer.write(chunk.bytes, toStderr: false, key: stream.rawValue, arrivedAt: chunk.arrivedAt, process: index) }
+                for chunk in chunks { printer.write(chunk, toStderr: false, key: stream.rawValue, process: index) }
                 after = last.id
             }
         }
