@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NixLog
 
-/// Turns a process' raw output into stored chunks: batches appends (every 25 ms under load, up to 3 s
+/// Turns a process' raw output into stored chunks: batches appends (every 25 ms under load, up to 4 s
 /// for a trickle, at most 1 MiB),
 /// routes stderr through NixLog for `nix` processes, and keeps only bounded summaries in memory.
 ///
@@ -42,8 +42,10 @@ final class OutputRecorder: @unchecked Sendable {
     static let busyBytes = 4096
     /// Small output waits up to this long: every batch rewrites a few 4 KiB pages (the output table's
     /// last leaf, its index, the process row), so a trickle of lines written every 25 ms cost ~100x its
-    /// size on disk (issue 15). 3 s keeps a quiet task under 4 KB/s of writes.
-    static let quietInterval = Duration.seconds(3)
+    /// size on disk (issue 15). A quiet batch costs three pages (output leaf, its index, the process
+    /// row: ~12.4 KB of WAL); at 3 s that was 4.9 KB/s over a 2-minute task, above the 4 KB/s budget;
+    /// 4 s keeps it under (docs/performance.md). Each line keeps its own arrival time regardless.
+    static let quietInterval = Duration.seconds(4)
     static let nixSnapshotInterval = Duration.milliseconds(250)
 
     init(store: TaskStore, taskID: UUID, processIndex: Int, parsesNixLog: Bool, captureLimit: Int,
