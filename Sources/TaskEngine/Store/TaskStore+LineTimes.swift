@@ -11,15 +11,8 @@ extension TaskStore {
     /// that hold the range are read, and only their times.
     public func lineTimes(task: UUID, processIndex: Int, stream: OutputStreamName, range: Range<Int64>) throws -> [Date?] {
         guard !range.isEmpty else { return [] }
-        let rows = try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT first_line, newline_count, arrived_at, line_times FROM output
-                WHERE task_id = ?1 AND process_idx = ?2 AND stream = ?3 AND first_line < ?4
-                  AND first_line >= (SELECT COALESCE(MAX(first_line), 0) FROM output
-                                     WHERE task_id = ?1 AND process_idx = ?2 AND stream = ?3 AND first_line <= ?5)
-                ORDER BY id
-                """, arguments: [task.uuidString, processIndex, stream.rawValue, range.upperBound, range.lowerBound])
-        }
+        let rows = try chunkRows("first_line, newline_count, arrived_at, line_times", task: task, processIndex: processIndex,
+                                 stream: stream, holding: range)
         // first_line never decreases along the ids; the first chunk of each first_line is where its lines start.
         var starts: [(line: Int64, arrivedAt: Date?, later: [LineTime])] = []
         var end: Int64 = 0

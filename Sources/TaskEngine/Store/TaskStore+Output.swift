@@ -75,22 +75,26 @@ extension TaskStore {
         ChunkCodec.decode(row["bytes"], codec: row["codec"], rawSize: row["raw_size"])
     }
 
-    /// Lines `range` of a stream (0-based, without their newlines); reads only the chunks that hold them.
-    public func lines(task: UUID, processIndex: Int, stream: OutputStreamName, range: Range<Int64>) throws -> [[UInt8]] {
-        guard !range.isEmpty else { return [] }
-        // Chunks containing newlines always end right after one (StreamBuffer cuts there), and pieces of
-        // a long line carry that line's number; so line `lower` starts in the first chunk whose
-        // first_line is the largest one <= lower. Both bounds then use the index: the cost does not
-        // grow with the position in the log.
-        let rows = try read { db in
+    /// The chunk rows (`columns` of them) that hold lines `range`, in order. Chunks containing newlines always
+    /// end right after one (StreamBuffer cuts there), and pieces of a long line carry that line's number;
+    /// so line `lower` starts in the first chunk whose first_line is the largest one <= lower. Both bounds
+    /// then use the index: the cost does not grow with the position in the log.
+    func chunkRows(_ columns: String, task: UUID, processIndex: Int, stream: OutputStreamName, holding range: Range<Int64>) throws -> [Row] {
+        try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT first_line, codec, raw_size, bytes FROM output
+                SELECT \(columns) FROM output
                 WHERE task_id = ?1 AND process_idx = ?2 AND stream = ?3 AND first_line < ?4
                   AND first_line >= (SELECT COALESCE(MAX(first_line), 0) FROM output
                                      WHERE task_id = ?1 AND process_idx = ?2 AND stream = ?3 AND first_line <= ?5)
                 ORDER BY id
                 """, arguments: [task.uuidString, processIndex, stream.rawValue, range.upperBound, range.lowerBound])
         }
+    }
+
+    /// Lines `range` of a stream (0-based, without their newlines); reads only the chunks that hold them.
+    public func lines(task: UUID, processIndex: Int, stream: OutputStreamName, range: Range<Int64>) throws -> [[UInt8]] {
+        guard !range.isEmpty else { return [] }
+        let rows = try chunkRows("first_line, codec, raw_size, bytes", task: task, processIndex: processIndex, stream: stream, holding: range)
         guard let first = rows.first else { return [] }
         var line: Int64 = first["first_line"]
         var result: [[UInt8]] = []
