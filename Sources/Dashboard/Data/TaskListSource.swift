@@ -64,54 +64,62 @@ final class TaskListSource {
         try reload()
     }
 
-    /// Reads the tasks `ids` again (an engine event named them): updates them in place, puts
-    /// a new top-level task first, a new child under its parent.
+    /// Reads the tasks `ids` again (an engine event named them) and merges them (see `merge`).
     func refresh(_ ids: Set<UUID>) throws {
-        var needsReload = false
         // One query for all of them: under load an attached dashboard refreshes hundreds at a time.
-        let records = try store.tasks(ids: Array(ids))
-        for id in ids {
-            guard let record = records[id] else { continue }
-            if let parent = record.parentID {
-                var children = snapshot.children[parent] ?? []
-                if let position = children.firstIndex(where: { $0.id == id }) {
-                    children[position] = record
-                } else if index[parent] != nil {
-                    children.append(record)
-                } else {
-                    continue
-                }
-                snapshot.children[parent] = children
-            } else if let position = index[id] {
-                snapshot.topLevel[position] = record
-            } else if passesStoreFilters(record) {
-                if let newest = snapshot.topLevel.first, record.submittedAt < newest.submittedAt {
-                    needsReload = true  // not the newest: its place is somewhere in the window
-                } else {
-                    snapshot.topLevel.insert(record, at: 0)
-                    if snapshot.topLevel.count > limit {
-                        snapshot.topLevel.removeLast()
-                        snapshot.hasMore = true
-                    }
-                    reindex()
-                }
-            }
-        }
-        if needsReload { try reload() } else { estimateRunning() }
+        try merge(Array(try store.tasks(ids: Array(ids)).values))
     }
 
     /// Without engine events (attached to another process' engine): reads only the tasks inserted
-    /// or changed since the last look (the store's change counter), whatever the number of tasks.
+    /// or changed since the last look (the store's change counter), whatever the number of tasks,
+    /// and merges the rows read (not reading them a second time by id).
     func poll() throws {
         let (changed, version) = try store.tasksChanged(since: polledVersion)
         polledVersion = version
         guard !changed.isEmpty else { return }
-        var ids = Set(changed.map(\.id))
-        // New children of parents in the window appear through their own change.
-        for record in changed {
-            if let parent = record.parentID, index[parent] != nil { ids.insert(record.id) }
+        try merge(changed)
+    }
+
+    /// Puts tasks just read into the window: a task it holds is updated in place, new top-level
+    /// tasks go first (newest first), a new child after its parent's others (oldest first), as
+    /// `reload` would order them. Work is in proportion to the tasks read, not to the window,
+    /// except for one reindex when new tasks arrived.
+    private func merge(_ records: [TaskRecord]) throws {
+        var newTopLevel: [TaskRecord] = []
+        var newChildren: [UUID: [TaskRecord]] = [:]
+        for record in records {
+            if let parent = record.parentID {
+                if let position = snapshot.children[parent]?.firstIndex(where: { $0.id == record.id }) {
+                    snapshot.children[parent]![position] = record
+                } else if index[parent] != nil {
+                    newChildren[parent, default: []].append(record)
+                }
+            } else if let position = index[record.id] {
+                snapshot.topLevel[position] = record
+            } else if passesStoreFilters(record) {
+                newTopLevel.append(record)
+            }
         }
-        try refresh(ids)
+        for (parent, children) in newChildren {
+            snapshot.children[parent, default: []] += children.sorted { $0.submittedAt < $1.submittedAt }
+        }
+        guard !newTopLevel.isEmpty else {
+            estimateRunning()
+            return
+        }
+        newTopLevel.sort { $0.submittedAt > $1.submittedAt }
+        if let newest = snapshot.topLevel.first, newTopLevel.last!.submittedAt < newest.submittedAt {
+            try reload()  // one is not newer than the window: its place is somewhere inside it
+            return
+        }
+        snapshot.topLevel.insert(contentsOf: newTopLevel, at: 0)
+        if snapshot.topLevel.count > limit {
+            // Tasks pushed out of the window take their children with them, as `reload` leaves them out.
+            for parent in snapshot.topLevel[limit...] { snapshot.children[parent.id] = nil }
+            snapshot.topLevel.removeLast(snapshot.topLevel.count - limit)
+            snapshot.hasMore = true
+        }
+        reindex()
     }
 
     private func passesStoreFilters(_ record: TaskRecord) -> Bool {
