@@ -67,52 +67,69 @@ final class TaskListSource {
     /// Reads the tasks `ids` again (an engine event named them) and merges them (see `merge`).
     func refresh(_ ids: Set<UUID>) throws {
         // One query for all of them: under load an attached dashboard refreshes hundreds at a time.
-        try merge(Array(try store.tasks(ids: Array(ids)).values))
+        merge(Array(try store.tasks(ids: Array(ids)).values))
     }
 
     /// Without engine events (attached to another process' engine): reads only the tasks inserted
     /// or changed since the last look (the store's change counter), whatever the number of tasks,
     /// and merges the rows read (not reading them a second time by id).
-    func poll() throws {
+    ///
+    /// Returns what the look found: tasks changed at all (the header's counts may be stale) and
+    /// whether the window itself changed (the list must be rebuilt).
+    @discardableResult
+    func poll() throws -> (tasksChanged: Bool, windowChanged: Bool) {
         let (changed, version) = try store.tasksChanged(since: polledVersion)
         polledVersion = version
-        guard !changed.isEmpty else { return }
-        try merge(changed)
+        guard !changed.isEmpty else { return (false, false) }
+        return (true, merge(changed))
     }
 
-    /// Puts tasks just read into the window: a task it holds is updated in place, new top-level
-    /// tasks go first (newest first), a new child after its parent's others (oldest first), as
-    /// `reload` would order them. Work is in proportion to the tasks read, not to the window,
-    /// except for one reindex when new tasks arrived.
-    private func merge(_ records: [TaskRecord]) throws {
+    /// Puts tasks just read into the window as `reload` would have it: a task it holds is updated in
+    /// place, a new top-level task goes to its place by submission time (newest first; under a burst
+    /// that is the front), a task older than a full window stays out of it, a new child goes after
+    /// its parent's others. The work is in proportion to the tasks read, plus one reindex of the
+    /// window when tasks joined it; it never reads the window again. Returns whether the window
+    /// changed.
+    @discardableResult
+    private func merge(_ records: [TaskRecord]) -> Bool {
+        var changed = false
         var newTopLevel: [TaskRecord] = []
         var newChildren: [UUID: [TaskRecord]] = [:]
         for record in records {
             if let parent = record.parentID {
                 if let position = snapshot.children[parent]?.firstIndex(where: { $0.id == record.id }) {
                     snapshot.children[parent]![position] = record
+                    changed = true
                 } else if index[parent] != nil {
                     newChildren[parent, default: []].append(record)
                 }
             } else if let position = index[record.id] {
                 snapshot.topLevel[position] = record
+                changed = true
             } else if passesStoreFilters(record) {
                 newTopLevel.append(record)
             }
         }
         for (parent, children) in newChildren {
             snapshot.children[parent, default: []] += children.sorted { $0.submittedAt < $1.submittedAt }
+            changed = true
+        }
+        newTopLevel.sort { $0.submittedAt > $1.submittedAt }
+        // Tasks outside a full window (older ones starting and ending under a burst) stay out.
+        if snapshot.hasMore, let oldest = snapshot.topLevel.last {
+            newTopLevel.removeAll { $0.submittedAt < oldest.submittedAt }
         }
         guard !newTopLevel.isEmpty else {
             estimateRunning()
-            return
+            return changed
         }
-        newTopLevel.sort { $0.submittedAt > $1.submittedAt }
-        if let newest = snapshot.topLevel.first, newTopLevel.last!.submittedAt < newest.submittedAt {
-            try reload()  // one is not newer than the window: its place is somewhere inside it
-            return
+        let front = newTopLevel.prefix { record in snapshot.topLevel.first.map { record.submittedAt >= $0.submittedAt } ?? true }
+        for record in newTopLevel[front.count...] {
+            // Older than the newest (a filter now lets it in): its place inside the window.
+            let position = snapshot.topLevel.firstIndex { $0.submittedAt < record.submittedAt } ?? snapshot.topLevel.count
+            snapshot.topLevel.insert(record, at: position)
         }
-        snapshot.topLevel.insert(contentsOf: newTopLevel, at: 0)
+        snapshot.topLevel.insert(contentsOf: front, at: 0)
         if snapshot.topLevel.count > limit {
             // Tasks pushed out of the window take their children with them, as `reload` leaves them out.
             for parent in snapshot.topLevel[limit...] { snapshot.children[parent.id] = nil }
@@ -120,6 +137,7 @@ final class TaskListSource {
             snapshot.hasMore = true
         }
         reindex()
+        return true
     }
 
     private func passesStoreFilters(_ record: TaskRecord) -> Bool {

@@ -57,6 +57,34 @@ struct TaskListSourceTests {
         #expect(rows(source.snapshot).first == "burst 3-2 pending")
         #expect(source.snapshot.topLevel.count == 6 && source.snapshot.hasMore)
         #expect(source.snapshot.children.isEmpty)
+
+        // Older tasks, outside the full window, start and end: the window stays as it is.
+        let old = try store.tasks(newestFirst: false).filter { $0.parentID == nil }.prefix(3)
+        for task in old { try store.markEnded(task.id, state: .completed, reason: nil, cancelled: false, at: base.addingTimeInterval(offset)) }
+        let before = source.snapshot
+        let found = try source.poll()
+        #expect(found.tasksChanged && !found.windowChanged)
+        #expect(source.snapshot == before)
+    }
+
+    @Test("with a state filter, an older task that now passes it takes its place inside the window")
+    func filteredTaskJoinsInside() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try TaskStore(directory: StateDirectory(path: directory))
+        let tasks = (0..<5).map { record("task \($0)", at: Double($0)) }
+        try store.insert(tasks)
+        for index in [0, 4] { try store.markStarted(tasks[index].id, at: base) }
+        let source = TaskListSource(store: store)
+        source.setFilters(state: .running, type: nil)
+        try source.reload()
+        #expect(rows(source.snapshot) == ["task 4 running", "task 0 running"])
+        try store.markStarted(tasks[2].id, at: base)
+        #expect(try source.poll().windowChanged)
+        let fresh = TaskListSource(store: store)
+        fresh.setFilters(state: .running, type: nil)
+        try fresh.reload()
+        #expect(source.snapshot == fresh.snapshot)
+        #expect(rows(source.snapshot) == ["task 4 running", "task 2 running", "task 0 running"])
     }
 
     @Test("the deploy's children stay in submission order under their parent while it is in the window")
