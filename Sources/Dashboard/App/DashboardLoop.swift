@@ -237,12 +237,11 @@ final class DashboardLoop {
 
     /// Attached to another process' engine: no events, so read what can have changed.
     private func poll() {
-        let before = source.snapshot
-        attempt { try source.poll() }
-        if source.snapshot != before {
-            apply([.tasksLoaded(source.snapshot)])
-            countsDirty = true
-        }
+        var found = (tasksChanged: false, windowChanged: false)
+        attempt { found = try source.poll() }
+        if found.windowChanged { apply([.tasksLoaded(source.snapshot)]) }
+        // Tasks outside the window change the counts too.
+        if found.tasksChanged { countsDirty = true }
         if let detail = loader.detail(for: model), !detail.record.state.isFinal || detail.processes.contains(where: { $0.endedAt == nil }) {
             loader.markStale()
             dirty = true

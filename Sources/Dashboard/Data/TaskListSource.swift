@@ -64,54 +64,80 @@ final class TaskListSource {
         try reload()
     }
 
-    /// Reads the tasks `ids` again (an engine event named them): updates them in place, puts
-    /// a new top-level task first, a new child under its parent.
+    /// Reads the tasks `ids` again (an engine event named them) and merges them (see `merge`).
     func refresh(_ ids: Set<UUID>) throws {
-        var needsReload = false
         // One query for all of them: under load an attached dashboard refreshes hundreds at a time.
-        let records = try store.tasks(ids: Array(ids))
-        for id in ids {
-            guard let record = records[id] else { continue }
-            if let parent = record.parentID {
-                var children = snapshot.children[parent] ?? []
-                if let position = children.firstIndex(where: { $0.id == id }) {
-                    children[position] = record
-                } else if index[parent] != nil {
-                    children.append(record)
-                } else {
-                    continue
-                }
-                snapshot.children[parent] = children
-            } else if let position = index[id] {
-                snapshot.topLevel[position] = record
-            } else if passesStoreFilters(record) {
-                if let newest = snapshot.topLevel.first, record.submittedAt < newest.submittedAt {
-                    needsReload = true  // not the newest: its place is somewhere in the window
-                } else {
-                    snapshot.topLevel.insert(record, at: 0)
-                    if snapshot.topLevel.count > limit {
-                        snapshot.topLevel.removeLast()
-                        snapshot.hasMore = true
-                    }
-                    reindex()
-                }
-            }
-        }
-        if needsReload { try reload() } else { estimateRunning() }
+        merge(Array(try store.tasks(ids: Array(ids)).values))
     }
 
     /// Without engine events (attached to another process' engine): reads only the tasks inserted
-    /// or changed since the last look (the store's change counter), whatever the number of tasks.
-    func poll() throws {
+    /// or changed since the last look (the store's change counter), whatever the number of tasks,
+    /// and merges the rows read (not reading them a second time by id).
+    ///
+    /// Returns what the look found: tasks changed at all (the header's counts may be stale) and
+    /// whether the window itself changed (the list must be rebuilt).
+    @discardableResult
+    func poll() throws -> (tasksChanged: Bool, windowChanged: Bool) {
         let (changed, version) = try store.tasksChanged(since: polledVersion)
         polledVersion = version
-        guard !changed.isEmpty else { return }
-        var ids = Set(changed.map(\.id))
-        // New children of parents in the window appear through their own change.
-        for record in changed {
-            if let parent = record.parentID, index[parent] != nil { ids.insert(record.id) }
+        guard !changed.isEmpty else { return (false, false) }
+        return (true, merge(changed))
+    }
+
+    /// Puts tasks just read into the window as `reload` would have it: a task it holds is updated in
+    /// place, a new top-level task goes to its place by submission time (newest first; under a burst
+    /// that is the front), a task older than a full window stays out of it, a new child goes after
+    /// its parent's others. The work is in proportion to the tasks read, plus one reindex of the
+    /// window when tasks joined it; it never reads the window again. Returns whether the window
+    /// changed.
+    @discardableResult
+    private func merge(_ records: [TaskRecord]) -> Bool {
+        var changed = false
+        var newTopLevel: [TaskRecord] = []
+        var newChildren: [UUID: [TaskRecord]] = [:]
+        for record in records {
+            if let parent = record.parentID {
+                if let position = snapshot.children[parent]?.firstIndex(where: { $0.id == record.id }) {
+                    snapshot.children[parent]![position] = record
+                    changed = true
+                } else if index[parent] != nil {
+                    newChildren[parent, default: []].append(record)
+                }
+            } else if let position = index[record.id] {
+                snapshot.topLevel[position] = record
+                changed = true
+            } else if passesStoreFilters(record) {
+                newTopLevel.append(record)
+            }
         }
-        try refresh(ids)
+        for (parent, children) in newChildren {
+            snapshot.children[parent, default: []] += children.sorted { $0.submittedAt < $1.submittedAt }
+            changed = true
+        }
+        newTopLevel.sort { $0.submittedAt > $1.submittedAt }
+        // Tasks outside a full window (older ones starting and ending under a burst) stay out.
+        if snapshot.hasMore, let oldest = snapshot.topLevel.last {
+            newTopLevel.removeAll { $0.submittedAt < oldest.submittedAt }
+        }
+        guard !newTopLevel.isEmpty else {
+            estimateRunning()
+            return changed
+        }
+        let front = newTopLevel.prefix { record in snapshot.topLevel.first.map { record.submittedAt >= $0.submittedAt } ?? true }
+        for record in newTopLevel[front.count...] {
+            // Older than the newest (a filter now lets it in): its place inside the window.
+            let position = snapshot.topLevel.firstIndex { $0.submittedAt < record.submittedAt } ?? snapshot.topLevel.count
+            snapshot.topLevel.insert(record, at: position)
+        }
+        snapshot.topLevel.insert(contentsOf: front, at: 0)
+        if snapshot.topLevel.count > limit {
+            // Tasks pushed out of the window take their children with them, as `reload` leaves them out.
+            for parent in snapshot.topLevel[limit...] { snapshot.children[parent.id] = nil }
+            snapshot.topLevel.removeLast(snapshot.topLevel.count - limit)
+            snapshot.hasMore = true
+        }
+        reindex()
+        return true
     }
 
     private func passesStoreFilters(_ record: TaskRecord) -> Bool {
