@@ -61,8 +61,9 @@ struct DeployFormTmuxTests {
 
         // Tab reads the project file: its devices, none ticked; Space ticks, j moves.
         try await session.send("Tab")
-        screen = try await session.waitFor { $0.contains(text: "0 of 3 ticked") }
-        #expect(screen.contains(text: "[ ] kiosk-1  root@10.0.0.1:22"))
+        // Wait for the rows, not only the count: under load tmux can capture a frame drawn half-way.
+        screen = try await session.waitFor { $0.contains(text: "0 of 3 ticked") && $0.contains(text: "[ ] kiosk-1  root@10.0.0.1:22") }
+        #expect(screen.contains(text: "[ ] kiosk-1  root@10.0.0.1:22"), "\(screen.joined(separator: "\n"))")
         #expect(screen.contains(text: "Space tick"), "the footer of the device list comes from the key map")
         #expect(try await session.cursor().visible == false, "no text cursor on the device list")
         try await session.send("Enter")
