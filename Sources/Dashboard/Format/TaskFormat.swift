@@ -35,13 +35,7 @@ public enum TaskFormat {
     /// A line's arrival time, local "HH:MM:SS.mmm" (`logs --timestamps`, the dashboard's `t`); a
     /// placeholder as wide for a line stored before times were kept.
     public static func lineTime(_ date: Date?) -> String {
-        guard let date else { return "--:--:--.---" }
-        let seconds = date.timeIntervalSince1970
-        var whole = time_t(seconds.rounded(.down))
-        let millis = min(999, Int(((seconds - Double(whole)) * 1000).rounded(.down)))
-        var parts = tm()
-        localtime_r(&whole, &parts)
-        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
+        date.map { LocalClock.text($0, milliseconds: true) } ?? "--:--:--.---"
     }
 
     /// Columns `lineTime` takes.

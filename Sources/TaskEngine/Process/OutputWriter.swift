@@ -211,10 +211,5 @@ final class OutputWriter: @unchecked Sendable {
     static func reason(_ error: Error) -> String { (error as? StoreError)?.cause ?? "\(error)" }
 
     /// HH:MM:SS in local time, as a person reading the log next to other clocks expects.
-    static func clock(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
+    static func clock(_ date: Date) -> String { LocalClock.text(date) }
 }

@@ -133,10 +133,6 @@ public struct StoredChunk: Sendable {
     public var id: Int64
     public var bytes: [UInt8]
     public var arrivedAt: Date?
+    /// Lines of the chunk that arrived later, as in `OutputChunk.laterLineTimes`.
     public var laterLineTimes: [LineTime] = []
-
-    /// The time of the line `line` lines after the chunk's first (0: the line its first byte is in).
-    public func time(ofLine line: Int64) -> Date? {
-        LineTime.time(ofLine: line, arrivedAt: arrivedAt, later: laterLineTimes)
-    }
 }

@@ -102,19 +102,28 @@ struct LogPrinter {
         var stamped: [UInt8] = []
         stamped.reserveCapacity(chunk.bytes.count + 16 * 8)
         var atLineStart = !midLine.contains(key)
-        // Line 0 is the one the chunk's first byte is in; each newline starts the next.
+        // Line 0 is the one the chunk's first byte is in; each newline starts the next. The prefix is
+        // made once per time segment (busy output: once per chunk), not once per line.
         var line: Int64 = 0
-        var prefix: (line: Int64, bytes: [UInt8])?
-        for byte in chunk.bytes {
+        var later = chunk.laterLineTimes[...]
+        var time = chunk.arrivedAt
+        var prefix = Array(stamps.prefix(time, process: process).utf8)
+        var start = 0
+        let bytes = chunk.bytes
+        while start < bytes.count {
             if atLineStart {
-                if prefix?.line != line || prefix == nil {
-                    prefix = (line, Array(stamps.prefix(chunk.time(ofLine: line), process: process).utf8))
+                if let next = later.first, next.line <= line {
+                    while let next = later.first, next.line <= line { time = next.at; later = later.dropFirst() }
+                    prefix = Array(stamps.prefix(time, process: process).utf8)
                 }
-                stamped += prefix!.bytes
+                stamped += prefix
             }
-            stamped.append(byte)
-            atLineStart = byte == 10
+            // A whole line (or the chunk's unfinished end) at a time.
+            let end = bytes[start...].firstIndex(of: 10).map { $0 + 1 } ?? bytes.count
+            stamped += bytes[start..<end]
+            atLineStart = bytes[end - 1] == 10
             if atLineStart { line += 1 }
+            start = end
         }
         self.stamps = stamps
         if atLineStart { midLine.remove(key) } else { midLine.insert(key) }
