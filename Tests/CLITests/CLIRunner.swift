@@ -3,7 +3,7 @@ import TaskEngine
 
 /// Runs the built `thymis-tasks` executable as a user would, with its own state directory.
 struct CLIRunner {
-    let stateDirectory: String
+    var stateDirectory: String
     let scratch: String
     /// Seconds a background engine started by a submit waits idle before it exits (`THYMIS_TASKS_IDLE_EXIT`).
     var idleExit = "2"

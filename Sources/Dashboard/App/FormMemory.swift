@@ -1,4 +1,5 @@
 import Foundation
+import TaskEngine
 
 /// What the new-task forms remember between runs: the project path of the last submitted form,
 /// in `dashboard-forms.json` of the state directory (`{"project_path": "/srv/fleet"}`, mode 0600).
@@ -23,14 +24,6 @@ struct FormMemory {
         var values = load()
         values["project_path"] = projectPath
         let data = try JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes])
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: reason])
-        }
+        try PrivateFile.replace(atPath: path, with: data)
     }
 }

@@ -64,14 +64,8 @@ public enum TaskReport {
                                                 attributes: [.posixPermissions: 0o700])
         let stamp = ISO8601DateFormatter.string(from: now, timeZone: .gmt, formatOptions: [.withFullDate, .withTime])
         let path = "\(directory)/\(TaskFormat.shortID(record.id))-\(stamp).md"
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ReportSaveError(path: temporary, reason: String(cString: strerror(errno)))
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = ReportSaveError(path: path, reason: String(cString: strerror(errno)))
-            unlink(temporary)
-            throw error
+        do { try PrivateFile.replace(atPath: path, with: Data(text.utf8)) } catch {
+            throw ReportSaveError(path: error.path, reason: error.reason)
         }
         return path
     }

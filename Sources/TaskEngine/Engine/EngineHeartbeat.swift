@@ -23,10 +23,11 @@ struct EngineHeartbeat: Sendable {
     /// Says "alive now" (creating the file, mode 0600, the first time). A failure is left for the
     /// state-directory check to report; the heartbeat itself is best effort.
     func beat() {
-        if utimes(path, nil) != 0 {
-            let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-            if fd >= 0 { close(fd) }
-        }
+        // Opened (never through a symlink) and touched by descriptor: utimes(path) would follow one.
+        let fd = openInStateDirectory(path, O_WRONLY | O_CREAT)
+        guard fd >= 0 else { return }
+        futimens(fd, nil)
+        close(fd)
     }
 
     /// When a task a dead engine left running stopped, about: the last beat, but never before the

@@ -16,7 +16,7 @@ public final class EngineLock: Sendable {
     public static func acquire(in directory: StateDirectory) throws -> EngineLock? {
         try directory.create()
         // O_CLOEXEC: a child (nix, ssh) must never inherit the lock and keep it after the engine died.
-        let fd = open(directory.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = openInStateDirectory(directory.lockPath, O_RDWR | O_CREAT)
         guard fd >= 0 else {
             throw StoreError.cannotCreateDirectory(path: directory.lockPath, reason: String(cString: strerror(errno)))
         }
@@ -32,7 +32,7 @@ public final class EngineLock: Sendable {
 
     /// The pid written by the current holder, if any process holds the lock.
     public static func holder(in directory: StateDirectory) -> Int32? {
-        let fd = open(directory.lockPath, O_RDONLY | O_CLOEXEC)
+        let fd = openInStateDirectory(directory.lockPath, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {

@@ -37,7 +37,7 @@ public final class LogSink: Sendable {
 
     /// Opens `path` for appending (0600); if it cannot be opened, logging goes nowhere rather than to the terminal.
     public init(path: String, alsoStderr: Bool = false) {
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        fd = openInStateDirectory(path, O_WRONLY | O_APPEND | O_CREAT)
         self.alsoStderr = alsoStderr
     }
 

@@ -110,9 +110,7 @@ public struct ScheduledAutoUpdate: Codable, Equatable, Sendable {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .secondsSince1970
             guard let data = try? encoder.encode(note) else { return }
-            let temporary = path + ".tmp"
-            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-            _ = rename(temporary, path)
+            try? PrivateFile.replace(atPath: path, with: data)
         }
 
         func read() -> ScheduledAutoUpdate? {

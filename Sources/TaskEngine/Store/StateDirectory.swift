@@ -19,8 +19,14 @@ public struct StateDirectory: Sendable {
     public var lockPath: String { path + "/engine.lock" }
     public var logPath: String { path + "/thymis-tasks.log" }
 
-    /// Creates the directory (and parents) with mode 0700; an existing one is left as it is.
+    /// Creates the directory (and parents) with mode 0700; an existing one is left as it is. Either
+    /// way it must then be one that only the user (or root) can change (`checkTrusted`).
     public func create() throws(StoreError) {
+        try createIfMissing()
+        try checkTrusted()
+    }
+
+    private func createIfMissing() throws(StoreError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if !isDirectory.boolValue { throw .cannotCreateDirectory(path: path, reason: "a file of that name exists") }

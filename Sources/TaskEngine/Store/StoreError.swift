@@ -7,6 +7,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     /// A reader found no database in the state directory (a mistyped `--state-dir`, or nothing submitted yet).
     case noStore(directory: String)
     case ambiguous(prefix: String, matches: [String])
+    /// The state directory (or one above it) could be changed by another user, or holds a symbolic link.
+    case untrustedDirectory(path: String, reason: String)
+    /// The user may not read the state directory.
+    case permissionDenied(directory: String)
 
     /// What went wrong in the store's own words ("the disk is full"), without the advice around it.
     var cause: String {
@@ -28,6 +32,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "there is no task store in \(directory) (no tasks.sqlite): nothing was submitted with this state directory; check --state-dir or THYMIS_TASKS_STATE_DIR (the first submit creates the store)"
         case .notFound(let id):
             return "no task matches \"\(id)\"; `thymis-tasks list` shows the task ids"
+        case .untrustedDirectory(let path, let reason):
+            return "refusing the state directory \(path): \(reason); use a directory of your own (--state-dir or THYMIS_TASKS_STATE_DIR)"
+        case .permissionDenied(let directory):
+            return "permission denied: \(directory) (the state directory) cannot be read by you; ask its owner, or use your own with --state-dir"
         case .ambiguous(let prefix, let matches):
             return "\"\(prefix)\" matches \(matches.count) tasks (\(matches.prefix(5).joined(separator: ", "))\(matches.count > 5 ? ", ..." : "")); give more of the id"
         }

@@ -22,9 +22,14 @@ public final class TaskStore: Sendable {
     /// directory or a database (`StoreError.noStore`): a mistyped `--state-dir` must not leave one behind.
     public convenience init(directory: StateDirectory, readOnly: Bool = false) throws {
         if readOnly {
+            if access(directory.path, F_OK) != 0, errno == EACCES { throw StoreError.permissionDenied(directory: directory.path) }
+            if access(directory.path, F_OK) == 0, access(directory.path, R_OK | X_OK) != 0 {
+                throw StoreError.permissionDenied(directory: directory.path)
+            }
             guard FileManager.default.fileExists(atPath: directory.databasePath) else {
                 throw StoreError.noStore(directory: directory.path)
             }
+            try directory.checkTrusted()
             if let store = try? TaskStore(readingExisting: directory.databasePath) {
                 self.init(path: directory.databasePath, database: store.database)
                 return
@@ -67,7 +72,7 @@ public final class TaskStore: Sendable {
         }
         // Creating and migrating happen under a file lock: several processes (a dashboard, CLI
         // commands) may open a new state directory at the same moment.
-        let setupLock = open(path + ".setup-lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let setupLock = openInStateDirectory(path + ".setup-lock", O_RDWR | O_CREAT)
         if setupLock >= 0 { flock(setupLock, LOCK_EX) }
         defer {
             if setupLock >= 0 {
@@ -101,7 +106,7 @@ public final class TaskStore: Sendable {
     /// Creates an empty database file (0600) with 4 KiB pages and incremental auto-vacuum (pruned
     /// output gives its pages back to the file system). Both can only be chosen before WAL mode.
     private static func create(path: String) throws {
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        let fd = openInStateDirectory(path, O_CREAT | O_EXCL | O_WRONLY)
         if fd < 0 {
             if errno == EEXIST { return }
             throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))

@@ -25,8 +25,9 @@ struct ReportCommand: ParsableCommand {
         do { record = try store.resolve(id) } catch { throw CLIError(error) }
         let text = try TaskReport.markdown(record, store: store, nixVersion: TaskReport.nixVersion(), version: ThymisTasksVersion.current)
         if let output {
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw CLIError("cannot write the report to \(output): \(error.localizedDescription); choose a writable path", code: ExitCodes.usage)
+            // 0600 whatever the umask: a report holds commands and logs (issue 23), as the dashboard's do.
+            do { try PrivateFile.replace(atPath: output, with: Data(text.utf8)) } catch {
+                throw CLIError("cannot write the report to \(output): \(error.reason); choose a writable path", code: ExitCodes.usage)
             }
         } else {
             print(text, terminator: "")
