@@ -76,6 +76,29 @@ struct HostileOutputTests {
         }
     }
 
+    @Test("nix-log FILE of a log with an OSC in a derivation name, a NUL and a bidi override prints them visibly")
+    func hostileNixLog() async throws {
+        defer { cli.cleanUp() }
+        let drv = #"/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-evil\u001b]0;pwned\u0007\u001b[2J.drv"#
+        let log = [
+            #"@nix {"action":"start","id":7,"level":3,"type":105,"text":"building '\#(drv)'","fields":["\#(drv)","",1,1]}"#,
+            #"@nix {"action":"result","id":7,"type":101,"fields":["line\u0000with NUL \u202eevil \u009b31m"]}"#,
+            #"@nix {"action":"msg","level":0,"msg":"error: builder for '\#(drv)' failed with exit code 1 \u001b]52;c;cHduZWQ=\u0007"}"#,
+            #"@nix {"action":"stop","id":7}"#,
+        ].joined(separator: "\n") + "\n"
+        let file = cli.scratch + "/hostile.log"
+        try log.write(toFile: file, atomically: false, encoding: .utf8)
+        for arguments in [["nix-log", file], ["nix-log", file, "--json"]] {
+            let bytes = try await ptyRun(arguments)
+            #expect(!bytes.isEmpty, "\(arguments) printed nothing")
+            let problems = terminalSafetyProblems(bytes)
+            #expect(problems.isEmpty, "\(arguments): \(problems.prefix(5))")
+        }
+        let text = String(decoding: try await ptyRun(["nix-log", file]), as: UTF8.self)
+        #expect(text.contains("evil^[]0;pwned^G^[[2J"), "\(text)")
+        #expect(text.contains("<U+202E>evil"), "\(text)")
+    }
+
     /// Runs `thymis-tasks ARGS` under `script`, returning what the pseudo-terminal received.
     func ptyRun(_ arguments: [String]) async throws -> [UInt8] {
         let output = cli.scratch + "/pty-\(UUID().uuidString.prefix(6))"

@@ -1,5 +1,6 @@
 // `thymis-tasks nix-log FILE [--json]`: the summary the engine keeps, computed from a captured nix stderr file.
 import ArgumentParser
+import Dashboard
 import Foundation
 import NixLog
 import TaskEngine
@@ -40,7 +41,10 @@ struct NixLogCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(JSONValue.escapingInvisibles(String(decoding: try encoder.encode(report), as: UTF8.self)))
         } else {
-            print(report.text, terminator: "")
+            // Derivation names, messages and build lines are the log's bytes: shown safely, line by
+            // line, as every other viewer shows them (an OSC in a name must not retitle the terminal).
+            let lines = report.text.split(separator: "\n", omittingEmptySubsequences: false)
+            print(lines.map { TerminalText.sanitizedPlainText(Array($0.utf8)) }.joined(separator: "\n"), terminator: "")
         }
     }
 }
