@@ -1,8 +1,9 @@
 import Foundation
 
 /// Deploy to Device: builds the configuration's toplevel at the committed revision, copies its
-/// closure to the device (`nix copy --to ssh-ng://`), sets the system profile and switches to it.
-/// The failure reason starts with the step that failed: build, copy, set profile or switch.
+/// closure into the device's own store (`ClosureCopy`), sets the system profile (recording the
+/// device's previous and new system as the task's result) and switches to it.
+/// The failure reason starts with the step that failed: build, sign, copy, set profile or switch.
 public struct DeployDeviceKind: TaskKind {
     public static let type = "deploy_device_task"
     public static let typeName = "Deploy to Device"
@@ -55,49 +56,32 @@ public struct DeployDeviceKind: TaskKind {
             in: run, stepName: "build")
 
         let knownHosts = try KnownHostsFile(host: device.host, port: device.port, hostKey: device.hostKey, existingPath: knownHostsPath)
-        run.setProgress("copying the closure to \(device.login)")
         let sshOpts = try SSHOptions.nixSSHOpts(port: device.port, keyPath: keyPath, knownHostsPath: knownHosts.path,
                                                 connectTimeout: connectTimeout)
-        let copySpec = context.nixSpec(["copy"], ["--to", "ssh-ng://\(device.username)@\(device.host)", toplevel], in: run,
-                                       extraEnvironment: ["NIX_SSHOPTS": sshOpts], stepName: "copy")
-        let copy = try await run.run(copySpec)
-        if !copy.succeeded {
-            // Nix only says the connection ended; ssh's own line (refused, host key) is what helps.
-            var reason = "copy failed: nix \(copy.endDescription)"
-            if let error = copy.nixState.flatMap(NixStateSnapshot.firstError) { reason += ": \(error)" }
-            let stderr = (try? run.store.allStderrText(run.taskID, process: copy.index, limit: 1 << 16)) ?? ""
-            if let said = Self.sshDiagnosis(stderr) { reason += "; ssh: \(said)" }
-            throw TaskFailure(reason)
-        }
+        try await ClosureCopy(context: context, device: device, sshOptions: sshOpts).run(toplevel, in: run)
 
         run.setProgress("setting the system profile \(systemProfile)")
-        try await remote("set profile", "nix-env -p \(Shell.quoted(systemProfile)) --set \(Shell.quoted(toplevel))",
-                         knownHostsPath: knownHosts.path, in: run)
+        let swap = try await remote("set profile", SystemProfileSwap.command(profile: systemProfile, toplevel: toplevel),
+                                    knownHostsPath: knownHosts.path, in: run)
+        if let result = SystemProfileSwap.parse(String(decoding: swap.capturedStdout, as: UTF8.self)) { try run.record(result: result) }
         run.setProgress("switching to \(toplevel)")
         try await remote("switch", "\(Shell.quoted(toplevel + "/bin/switch-to-configuration")) switch",
                          knownHostsPath: knownHosts.path, in: run)
         run.setProgress("switched to \(toplevel)")
     }
 
-    /// The line of ssh's stderr that says why it could not connect.
-    static func sshDiagnosis(_ stderr: String) -> String? {
-        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        if lines.contains(where: { $0.contains("Host key verification failed") }) {
-            return "host key verification failed (the device's key is not the one trusted for it)"
-        }
-        return lines.last { $0.hasPrefix("ssh:") || $0.contains("Permission denied") || $0.contains("Could not resolve") }
-            .map { $0.hasPrefix("ssh: ") ? String($0.dropFirst(5)) : $0 }
-    }
-
-    private func remote(_ step: String, _ command: String, knownHostsPath: String, in run: TaskRun) async throws {
-        let spec = ProcessSpec(
+    @discardableResult
+    private func remote(_ step: String, _ command: String, knownHostsPath: String, in run: TaskRun) async throws -> ProcessOutcome {
+        var spec = ProcessSpec(
             program: "ssh",
             arguments: SSHOptions.arguments(port: device.port, user: device.username, keyPath: keyPath,
                                             knownHostsPath: knownHostsPath, connectTimeout: connectTimeout)
                 + ["--", device.host, command],
             environment: run.baseEnvironment, stepName: step)
+        spec.stdoutCaptureLimit = 1 << 16
         let outcome = try await run.run(spec)
         guard outcome.succeeded else { throw SSHOptions.failure(of: outcome, login: device.login, step: step) }
+        return outcome
     }
 }
 

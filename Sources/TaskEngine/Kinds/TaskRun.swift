@@ -123,6 +123,17 @@ public final class TaskRun: Sendable {
         return children
     }
 
+    /// Records what the plan found out, typed by its kind (e.g. a device's previous and new system),
+    /// stored with the task as JSON; a later call replaces it. `show`, `--json` and a parent's
+    /// `runChildren` read it back.
+    public func record<R: Encodable>(result: R) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try store.setResult(taskID, String(decoding: try encoder.encode(result), as: UTF8.self))
+        let engine = self.engine, taskID = self.taskID
+        Task { await engine.outputAppended(taskID) }
+    }
+
     /// A short line for task lists (e.g. "evaluating", "copying closure").
     public func setProgress(_ text: String?) {
         try? store.setProgress(taskID, text)

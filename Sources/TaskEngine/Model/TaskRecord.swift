@@ -32,13 +32,23 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
     /// Set once retention pruned the task's output (issue 12): when, and how many bytes the processes had
     /// printed. The task, its processes, reason and Nix summary stay; only the output chunks are gone.
     public var outputPruned: OutputPruned?
+    /// What the plan recorded (`TaskRun.record(result:)`), as JSON of the kind's own result type.
+    public var result: String?
+
+    /// The recorded result as `type`, nil when there is none or it is of another shape.
+    public func result<R: Decodable>(as type: R.Type) -> R? {
+        guard let result else { return nil }
+        return try? JSONDecoder().decode(R.self, from: Data(result.utf8))
+    }
 
     public init(
         id: UUID, type: String, submission: String, redactedSubmission: String, displayName: String,
         target: String?, state: TaskState, failureReason: String? = nil, cancelled: Bool = false,
         submittedAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, parentID: UUID? = nil,
-        retryOf: UUID? = nil, pool: String?, progress: String? = nil, outputPruned: OutputPruned? = nil
+        retryOf: UUID? = nil, pool: String?, progress: String? = nil, outputPruned: OutputPruned? = nil,
+        result: String? = nil
     ) {
+        self.result = result
         self.id = id
         self.type = type
         self.submission = submission

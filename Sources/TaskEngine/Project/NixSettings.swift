@@ -15,9 +15,14 @@ public struct NixSettings: Sendable, Equatable {
     public var maxJobs: String?
     /// Host -> token, as Nix's `access-tokens` setting (e.g. `github.com` -> `ghp_...`).
     public var accessTokens: [String: String] = [:]
+    /// A Nix secret key file (`nix key generate-secret`): a deploy signs the closure with it and lets
+    /// the device check signatures, instead of copying with `--no-check-sigs` (issue 24). Its
+    /// content is never read by thymis-tasks; only `nix store sign` opens it.
+    public var signingKey: String?
 
     public init(extraSubstituters: [String] = [], extraTrustedPublicKeys: [String] = [], builders: [String] = [],
-                maxJobs: String? = nil, accessTokens: [String: String] = [:]) {
+                maxJobs: String? = nil, accessTokens: [String: String] = [:], signingKey: String? = nil) {
+        self.signingKey = signingKey
         self.extraSubstituters = extraSubstituters
         self.extraTrustedPublicKeys = extraTrustedPublicKeys
         self.builders = builders

@@ -89,7 +89,7 @@ struct ProjectFileReader {
 
     private func readNix(_ fields: SubmissionFields) throws(SubmissionError) -> NixSettings {
         let nix = try object(fields, "nix")
-        try nix.requireOnly(["extra_substituters", "extra_trusted_public_keys", "access_tokens", "builders", "max_jobs"])
+        try nix.requireOnly(["extra_substituters", "extra_trusted_public_keys", "access_tokens", "builders", "max_jobs", "signing_key"])
         func list(_ name: String) throws(SubmissionError) -> [String] {
             guard nix.object[name] != nil, nix.object[name] != .null else { return [] }
             let items = try nix.stringArray(name, maxItems: 100)
@@ -105,7 +105,8 @@ struct ProjectFileReader {
                            extraTrustedPublicKeys: try list("extra_trusted_public_keys"),
                            builders: try list("builders"),
                            maxJobs: try NixSettings.maxJobs(nix, "max_jobs"),
-                           accessTokens: try NixSettings.accessTokens(nix, "access_tokens"))
+                           accessTokens: try NixSettings.accessTokens(nix, "access_tokens"),
+                           signingKey: try signingKey(nix))
     }
 
     private func readPools(_ fields: SubmissionFields) throws(SubmissionError) -> [Pool: Int] {
@@ -138,6 +139,20 @@ struct ProjectFileReader {
     }
 
     /// A path; relative ones are taken from the directory holding the project file.
+    /// `nix.signing_key`: a readable file (checked when the project file is read, so a deploy with a
+    /// missing key is refused at submit, not after its build).
+    private func signingKey(_ nix: SubmissionFields) throws(SubmissionError) -> String? {
+        guard let path = try relativePath(nix, "signing_key") else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw .invalidValue(type: nix.context, field: "signing_key", reason: "is \(path), which does not exist; make one with `nix key generate-secret --key-name NAME > FILE`")
+        }
+        guard access(path, R_OK) == 0 else {
+            throw .invalidValue(type: nix.context, field: "signing_key", reason: "is \(path), which cannot be read")
+        }
+        return path
+    }
+
     private func relativePath(_ fields: SubmissionFields, _ name: String) throws(SubmissionError) -> String? {
         guard let raw = try fields.optionalString(name, maxBytes: 4096) else { return nil }
         if raw.contains(where: \.isNewline) {

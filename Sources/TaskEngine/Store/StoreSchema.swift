@@ -153,6 +153,11 @@ enum StoreSchema {
             // dashboard's `t`). NULL for chunks stored before this version.
             try db.execute(sql: "ALTER TABLE output ADD COLUMN arrived_at REAL; ALTER TABLE output ADD COLUMN line_times BLOB")
         }
+        migrator.registerMigration("v7: what a task's plan recorded") { db in
+            // JSON of the kind's own Codable result (e.g. Deploy to Device's previous and new system);
+            // NULL for tasks that record none and for every task stored before this version.
+            try db.execute(sql: "ALTER TABLE task ADD COLUMN result TEXT")
+        }
         return migrator
     }
 }

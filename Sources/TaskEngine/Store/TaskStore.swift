@@ -315,6 +315,12 @@ public final class TaskStore: Sendable {
         }
     }
 
+    func setResult(_ id: UUID, _ json: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE task SET result = ? WHERE id = ?", arguments: [json, id.uuidString])
+        }
+    }
+
     static func taskRecord(_ row: Row) -> TaskRecord {
         func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
         func uuid(_ column: String) -> UUID? { (row[column] as String?).flatMap(UUID.init(uuidString:)) }
@@ -325,6 +331,7 @@ public final class TaskStore: Sendable {
             cancelled: row["cancelled"], submittedAt: date("submitted_at") ?? Date(timeIntervalSince1970: 0),
             startedAt: date("started_at"), endedAt: date("ended_at"), parentID: uuid("parent_id"),
             retryOf: uuid("retry_of"), pool: row["pool"], progress: row["progress"],
-            outputPruned: date("output_pruned_at").map { OutputPruned(at: $0, bytes: row["output_pruned_bytes"] ?? 0) })
+            outputPruned: date("output_pruned_at").map { OutputPruned(at: $0, bytes: row["output_pruned_bytes"] ?? 0) },
+            result: row["result"])
     }
 }

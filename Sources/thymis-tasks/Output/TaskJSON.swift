@@ -30,6 +30,8 @@ enum TaskJSON {
             "retry_of": record.retryOf.map { .string($0.uuidString.lowercased()) } ?? .null,
             "pool": record.pool.map(JSONValue.string) ?? .null,
             "progress": record.progress.map(JSONValue.string) ?? .null,
+            // What the plan recorded, as its kind wrote it (Deploy to Device: previous, running_before, new).
+            "result": record.result.flatMap { try? JSONValue.parse(Data($0.utf8)) } ?? .null,
             "submission": (try? JSONValue.parse(Data(record.redactedSubmission.utf8))) ?? .null,
             "output_pruned_at": record.outputPruned.map { .string(iso($0.at)) } ?? .null,
             "output_pruned_bytes": record.outputPruned.map { .number(Double($0.bytes)) } ?? .null,

@@ -8,7 +8,10 @@ import Logging
 /// holding `disk.img` next to `nix-support/`), all plain /bin/sh derivations.
 struct FixtureProject {
     /// How a configuration's derivations behave.
-    enum Behaviour { case normal, failingBuild, slowBuild, noImage }
+    enum Behaviour: Equatable { case normal, failingBuild, slowBuild, noImage
+        /// A toplevel holding `megabytes` of random bytes: a closure whose copy takes a while.
+        case large(megabytes: Int)
+    }
 
     let path: String
     /// Each switch appends "<configuration> switched" here.
@@ -51,6 +54,14 @@ struct FixtureProject {
         }
     }
 
+    /// Gives every derivation a new name (and so a new store path) without changing what it does;
+    /// commit afterwards for a deploy to see it.
+    func changeDerivations(_ suffix: String = "b") throws {
+        let file = path + "/flake.nix"
+        let flake = try String(contentsOfFile: file, encoding: .utf8)
+        try flake.replacingOccurrences(of: "-\(nonce)\"", with: "-\(nonce)\(suffix)\"").write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
     /// Lines the switch script wrote so far.
     var switches: [String] {
         ((try? String(contentsOfFile: switchMarker, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
@@ -63,10 +74,11 @@ struct FixtureProject {
     }
 
     private static func configuration(_ name: String, _ behaviour: Behaviour, nonce: String, marker: String) -> String {
-        let prefix = behaviour == .slowBuild ? "echo \(nonce)-slow-build; sleep 120; " : behaviour == .failingBuild ? "echo about to fail; exit 42; " : ""
+        var prefix = behaviour == .slowBuild ? "echo \(nonce)-slow-build; sleep 120; " : behaviour == .failingBuild ? "echo about to fail; exit 42; " : ""
+        if case .large(let megabytes) = behaviour { prefix = "mkdir -p $out; head -c \(megabytes)M /dev/urandom > $out/payload; " }
         let toplevel = """
             \(prefix)mkdir -p $out/bin
-            printf '#!/bin/sh\\necho "activating the configuration..."\\necho "\(name) switched" >> \(marker)\\n' > $out/bin/switch-to-configuration
+            printf '#!/bin/sh\\necho "activating the configuration..."\\nmkdir -p \(URL(fileURLWithPath: marker).deletingLastPathComponent().path)\\necho "\(name) switched" >> \(marker)\\n' > $out/bin/switch-to-configuration
             chmod +x $out/bin/switch-to-configuration
             """
         let vm = """

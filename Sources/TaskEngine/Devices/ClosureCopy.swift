@@ -1,0 +1,61 @@
+import Foundation
+
+/// Copying a system closure from the controller's store into a device's own (issue 24).
+///
+/// A closure built on the controller carries no signature, and a device's Nix (a NixOS device by
+/// default) refuses unsigned paths from a client it does not trust. Thymis' controller copies with
+/// `--no-check-sigs`, since its SSH login is root on the device, which is full trust already; so
+/// does this, unless the project names a signing key (`nix.signing_key`): then the closure is
+/// signed first (`nix store sign`) and the device checks the signature, which serves devices that
+/// are deployed as a user whose Nix trusts the controller's key.
+struct ClosureCopy {
+    let context: ProjectContext
+    let device: DeviceAddress
+    let sshOptions: String
+
+    /// Signs (when a key is set) and copies `storePath` with its closure; throws a `TaskFailure`
+    /// that says what the device said and what to do about it.
+    func run(_ storePath: String, in run: TaskRun) async throws {
+        if let key = context.nix.signingKey {
+            run.setProgress("signing the closure for \(device.login)")
+            let sign = context.nixSpec(["store", "sign"], ["--key-file", key, "--recursive", storePath], in: run, stepName: "sign")
+            let signed = try await run.run(sign)
+            if !signed.succeeded {
+                var reason = "sign failed: nix \(signed.endDescription)"
+                if let error = signed.nixState.flatMap(NixStateSnapshot.firstError) { reason += ": \(error)" }
+                throw TaskFailure(reason + "; check nix.signing_key (a secret key from `nix key generate-secret`)")
+            }
+        }
+        run.setProgress("copying the closure to \(device.login)")
+        let checkSignatures = context.nix.signingKey != nil
+        let copy = try await run.run(context.nixSpec(
+            ["copy"], (checkSignatures ? [] : ["--no-check-sigs"]) + ["--to", "ssh-ng://\(device.username)@\(device.host)", storePath],
+            in: run, extraEnvironment: ["NIX_SSHOPTS": sshOptions], stepName: "copy"))
+        guard !copy.succeeded else { return }
+        let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError)
+        let stderr = (try? run.store.allStderrText(run.taskID, process: copy.index, limit: 1 << 16)) ?? ""
+        var reason = "copy failed: nix \(copy.endDescription)"
+        if let nixError { reason += ": \(nixError)" }
+        if let advice = Self.deviceRefusal(nixError ?? "", signed: checkSignatures) { reason += "; \(advice)" }
+        if let said = SSHDiagnosis.line(in: stderr) { reason += "; ssh: \(said)" }
+        throw TaskFailure(reason)
+    }
+
+    /// What to do when the device's Nix refused the copy, from Nix's own wording (2.8 to 2.31, Lix:
+    /// "lacks a valid signature", "lacks a signature by a trusted key"), or ran out of space.
+    static func deviceRefusal(_ nixError: String, signed: Bool) -> String? {
+        let lower = nixError.lowercased()
+        if lower.contains("lacks a valid signature") || lower.contains("lacks a signature by a trusted key") {
+            return signed
+                ? "the device does not trust nix.signing_key: add its public key (nix key convert-secret-to-public < KEY) to the device's trusted-public-keys, or deploy as root (then the copy skips the check)"
+                : "the device requires signatures from this user: deploy as root, or set nix.signing_key in the project file and trust its public key on the device"
+        }
+        if lower.contains("no space left on device") || lower.contains("disk quota exceeded") {
+            return "the device's disk is full: free space there (nix-collect-garbage -d on the device) and retry"
+        }
+        if lower.contains("protocol") && lower.contains("version") {
+            return "the device's Nix speaks another protocol version: update Nix on the device or the controller"
+        }
+        return nil
+    }
+}
