@@ -52,7 +52,12 @@ struct ProjectFileTests {
             (#"{"nix": {"access_tokens": {"github.com": "two words"}}}"#,
              #"nix: field "access_tokens.github.com" must be one word of at most 4096 bytes (the token)"#),
             (#"{"devicez": []}"#, #"top level: unknown field "devicez""#),
-            (#"{"devices": "#, "not valid JSON"),
+            (#"{"devices": "#, "is not valid JSON ("),
+            (#"{"devices": [], "devices": []}"#, "gives the key \"devices\" twice"),
+            (#"{"devices": [], "nix": {"signing_key": "/nonexistent/key.sec"}}"#,
+             #"nix: field "signing_key" is /nonexistent/key.sec, which does not exist; make one with `nix key generate-secret"#),
+            ("{\"devices\": [" + String(repeating: #"{"identifier": "k", "host": "h", "host_key": "ssh-ed25519 AAAA"},"#, count: 70_000) + "]}",
+             "bytes; a project file may hold at most 4194304 bytes (4 MiB)"),
         ]
         for (text, expected) in cases {
             let path = try write(text)
@@ -62,6 +67,7 @@ struct ProjectFileTests {
             } catch {
                 #expect(error.description.hasPrefix("project file \(path): "), "\(error.description)")
                 #expect(error.description.contains(expected), "\(error.description)")
+                #expect(!error.description.contains("submission"), "\(error.description)")
             }
         }
     }

@@ -37,8 +37,20 @@ struct ClosureCopy {
         var reason = "copy failed: nix \(copy.endDescription)"
         if let nixError { reason += ": \(nixError)" }
         if let advice = Self.deviceRefusal(nixError ?? "", signed: checkSignatures) { reason += "; \(advice)" }
-        if let said = SSHDiagnosis.line(in: stderr) { reason += "; ssh: \(said)" }
+        if let said = SSHDiagnosis.line(in: stderr) {
+            reason += "; ssh: \(said)"
+        } else if let nixError, Self.connectionLost(nixError) {
+            // ssh killed mid-transfer may print nothing; Nix then only sees its pipe end.
+            reason += "; the connection to the device was lost mid-copy: check that it is up, then retry (paths already there are not copied again)"
+        }
         throw TaskFailure(reason)
+    }
+
+    /// Nix's words (2.8 to 2.31) for a remote store whose pipe ended under it.
+    static func connectionLost(_ nixError: String) -> Bool {
+        let lower = nixError.lowercased()
+        return ["unexpected end-of-file", "broken pipe", "connection reset", "cannot open connection", "connection closed"]
+            .contains { lower.contains($0) }
     }
 
     /// What to do when the device's Nix refused the copy, from Nix's own wording (2.8 to 2.31, Lix:

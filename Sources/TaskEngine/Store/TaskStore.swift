@@ -22,8 +22,10 @@ public final class TaskStore: Sendable {
     /// directory or a database (`StoreError.noStore`): a mistyped `--state-dir` must not leave one behind.
     public convenience init(directory: StateDirectory, readOnly: Bool = false) throws {
         if readOnly {
-            if access(directory.path, F_OK) != 0, errno == EACCES { throw StoreError.permissionDenied(directory: directory.path) }
-            if access(directory.path, F_OK) == 0, access(directory.path, R_OK | X_OK) != 0 {
+            // A directory the user may not enter (or one under such a directory) is not "no store".
+            var info = stat()
+            if stat(directory.path, &info) != 0 ? errno == EACCES
+                : (info.st_mode & S_IFMT == S_IFDIR && access(directory.path, R_OK | X_OK) != 0) {
                 throw StoreError.permissionDenied(directory: directory.path)
             }
             guard FileManager.default.fileExists(atPath: directory.databasePath) else {
