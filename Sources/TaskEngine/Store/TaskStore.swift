@@ -251,7 +251,9 @@ public final class TaskStore: Sendable {
     }
 
     /// Tasks newest first, filtered by state, type and parent.
-    public func tasks(states: [TaskState]? = nil, type: String? = nil, parent: UUID?? = nil,
+    /// Tasks matching every filter given, newest first; `cancelled` splits failed tasks into
+    /// cancelled and really failed. The limit applies after all filters (issue 30).
+    public func tasks(states: [TaskState]? = nil, type: String? = nil, parent: UUID?? = nil, cancelled: Bool? = nil,
                       limit: Int? = nil, newestFirst: Bool = true) throws -> [TaskRecord] {
         var clauses: [String] = []
         var arguments: [DatabaseValueConvertible?] = []
@@ -260,6 +262,7 @@ public final class TaskStore: Sendable {
             arguments += states.map { $0.rawValue }
         }
         if let type { clauses.append("type = ?"); arguments.append(type) }
+        if let cancelled { clauses.append("cancelled = ?"); arguments.append(cancelled) }
         if let parent {
             if let parent { clauses.append("parent_id = ?"); arguments.append(parent.uuidString) }
             else { clauses.append("parent_id IS NULL") }

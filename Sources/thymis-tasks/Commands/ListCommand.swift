@@ -41,8 +41,7 @@ struct ListCommand: ParsableCommand {
         }
         let scheduled = ScheduledAutoUpdate.current(in: global.directory)
         let filtered = states != nil || type != nil
-        var records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), limit: limit)
-        if let onlyCancelled { records = records.filter { $0.cancelled == onlyCancelled } }
+        let records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), cancelled: onlyCancelled, limit: limit)
         if json {
             print(try TaskJSON.renderList(records, store: store))
             return
