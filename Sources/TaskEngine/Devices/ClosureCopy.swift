@@ -49,7 +49,7 @@ struct ClosureCopy {
     /// Nix's words (2.8 to 2.31) for a remote store whose pipe ended under it.
     static func connectionLost(_ nixError: String) -> Bool {
         let lower = nixError.lowercased()
-        return ["unexpected end-of-file", "broken pipe", "connection reset", "cannot open connection", "connection closed"]
+        return ["unexpected end-of-file", "broken pipe", "connection reset", "connection closed"]
             .contains { lower.contains($0) }
     }
 

@@ -33,7 +33,7 @@ public struct DeployDeviceResult: Codable, Sendable, Equatable {
         self.new = new
     }
 
-    /// "generation 3 (/nix/store/…-a) → generation 4 (/nix/store/…-b)", for show and report.
+    /// "generation 3 (/nix/store/…-a) → generation 4 (/nix/store/…-b)", for `show`.
     public var summary: String {
         "\(previous?.description ?? "no system before") → \(new.description)"
     }

@@ -63,7 +63,8 @@ public struct DeployDeviceKind: TaskKind {
         run.setProgress("setting the system profile \(systemProfile)")
         let swap = try await remote("set profile", SystemProfileSwap.command(profile: systemProfile, toplevel: toplevel),
                                     knownHostsPath: knownHosts.path, in: run)
-        if let result = SystemProfileSwap.parse(String(decoding: swap.capturedStdout, as: UTF8.self)) { try run.record(result: result) }
+        // Not recording it must not stop the deploy between setting the profile and switching to it.
+        if let result = SystemProfileSwap.parse(String(decoding: swap.capturedStdout, as: UTF8.self)) { try? run.record(result: result) }
         run.setProgress("switching to \(toplevel)")
         try await remote("switch", "\(Shell.quoted(toplevel + "/bin/switch-to-configuration")) switch",
                          knownHostsPath: knownHosts.path, in: run)
