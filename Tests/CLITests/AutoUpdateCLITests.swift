@@ -61,6 +61,9 @@ struct AutoUpdateCLITests {
             listed = try await cli.run(["list"]).stdout
         }
         #expect(listed.contains("next auto-update: ") && listed.contains("(every 1h, \(project))"), "\(listed)")
+        // The CLI's time format: HH:MM:SS (or MM-DD HH:MM after midnight), never "05/12/2026, 4:19 PM".
+        let line = listed.split(separator: "\n").first { $0.hasPrefix("next auto-update: ") }.map(String.init) ?? ""
+        #expect(line.range(of: #"^next auto-update: (\d\d:\d\d:\d\d|\d\d-\d\d \d\d:\d\d) \("#, options: .regularExpression) != nil, "\(line)")
         kill(serve.pid, SIGTERM)
         let ended = try await cli.wait(serve, timeout: .seconds(20))
         #expect(ended.status == 0, "\(ended.stderr)")

@@ -47,7 +47,8 @@ struct ListCommand: ParsableCommand {
             return
         }
         if let scheduled {
-            let next = DateFormatter.localizedString(from: scheduled.nextRun, dateStyle: .short, timeStyle: .short)
+            // The CLI's one time format (HH:MM:SS today, MM-DD HH:MM later), not the locale's (issue 23: 15).
+            let next = TaskFormat.timestamp(scheduled.nextRun)
             print("next auto-update: \(next) (\(scheduled.schedule), \(scheduled.projectPath))")
         }
         if records.isEmpty {
