@@ -133,9 +133,7 @@ final class OwnStoreDevice: @unchecked Sendable {
     /// The generation a profile's link names (`system-3-link` → 3), nil when it has none.
     func generation(ofProfile profile: String = ProjectFile.defaultSystemProfile) throws -> Int? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: try path(profile)) else { return nil }
-        let name = URL(fileURLWithPath: target).lastPathComponent
-        guard name.hasSuffix("-link") else { return nil }
-        return name.dropLast(5).split(separator: "-").last.flatMap { Int($0) }
+        return SystemProfileSwap.generation(ofLink: target)
     }
 
     /// Where a profile's current generation points, in the device's store.
