@@ -32,6 +32,12 @@ extension TaskStore {
             return cause
         }
 
+        // A switch that ended badly on the device: its typed outcome is the cause, not the ssh
+        // attempts that failed while the device was cut off or rolling back.
+        if let deploy = record.result(as: DeployDeviceResult.self), let outcome = deploy.switchOutcome, !outcome.succeeded {
+            return FailureCause(kind: .task, step: "switch", headline: reason)
+        }
+
         let processes = try self.processes(of: record.id)
         guard let process = processes.last(where: { $0.spawnError != nil || $0.signal != nil || ($0.exitCode ?? 0) != 0 }) else {
             return FailureCause(kind: .task, step: step, headline: Self.withoutStep(reason, step))

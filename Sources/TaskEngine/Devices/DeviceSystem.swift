@@ -11,14 +11,21 @@ public struct DeviceSystem: Codable, Sendable, Equatable {
         self.generation = generation
     }
 
+    /// `N` of `…/system-N-link`; nil for any other name.
+    public static func generation(ofLink link: String) -> Int? {
+        let name = URL(fileURLWithPath: link).lastPathComponent
+        guard name.hasSuffix("-link") else { return nil }
+        return name.dropLast(5).split(separator: "-").last.flatMap { Int($0) }
+    }
+
     /// "generation 41 (/nix/store/…-nixos-system-kiosk)"
     public var description: String {
         (generation.map { "generation \($0) " } ?? "") + "(\(storePath))"
     }
 }
 
-/// What Deploy to Device recorded (issue 24): the device's system before and after, read on the
-/// device itself; the input of a rollback and of a change plan.
+/// What Deploy to Device recorded (issues 24, 26): the device's system before and after, read on the
+/// device itself, and how the switch ended; the input of a rollback, a rollout and a change plan.
 public struct DeployDeviceResult: Codable, Sendable, Equatable {
     /// The profile's generation before the deploy set it; nil on a device that had none.
     public var previous: DeviceSystem?
@@ -26,64 +33,29 @@ public struct DeployDeviceResult: Codable, Sendable, Equatable {
     public var runningBefore: String?
     /// The generation the deploy created.
     public var new: DeviceSystem
+    /// How the switch ended (issue 26); nil while it runs, and for deploys recorded before it.
+    public var switchOutcome: SwitchOutcome?
 
-    public init(previous: DeviceSystem?, runningBefore: String?, new: DeviceSystem) {
+    public init(previous: DeviceSystem?, runningBefore: String?, new: DeviceSystem, switchOutcome: SwitchOutcome? = nil) {
         self.previous = previous
         self.runningBefore = runningBefore
         self.new = new
+        self.switchOutcome = switchOutcome
     }
 
-    /// "generation 3 (/nix/store/…-a) → generation 4 (/nix/store/…-b)", for `show`.
+    /// "generation 3 (/nix/store/…-a) → generation 4 (/nix/store/…-b), confirmed", for `show`.
     public var summary: String {
-        "\(previous?.description ?? "no system before") → \(new.description)"
-    }
-}
-
-/// Setting a device's system profile and reading what it was and what it became, in one SSH session.
-/// The script prints three lines of its own (`thymis-system previous|running|new ...`) that `parse`
-/// reads back; anything else the device prints is left alone.
-enum SystemProfileSwap {
-    static let marker = "thymis-system"
-
-    static func command(profile: String, toplevel: String) -> String {
-        let p = Shell.quoted(profile)
-        return """
-            p=\(p); \
-            if [ -e "$p" ]; then before="$(readlink "$p") $(readlink -f "$p")"; else before=; fi; \
-            if [ -e /run/current-system ]; then running=$(readlink -f /run/current-system); else running=; fi; \
-            nix-env -p "$p" --set \(Shell.quoted(toplevel)) && \
-            echo "\(marker) previous $before" && echo "\(marker) running $running" && \
-            echo "\(marker) new $(readlink "$p") $(readlink -f "$p")"
-            """
-    }
-
-    /// The result from the script's stdout; nil when its lines are missing (the device printed none).
-    static func parse(_ stdout: String) -> DeployDeviceResult? {
-        var previous: DeviceSystem?, running: String?, new: DeviceSystem?
-        for line in stdout.split(whereSeparator: \.isNewline) {
-            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            guard words.count >= 2, words[0] == marker else { continue }
-            let values = Array(words.dropFirst(2))
-            switch words[1] {
-            case "previous": previous = system(values)
-            case "running": running = values.first.flatMap { $0.hasPrefix("/nix/store/") ? $0 : nil }
-            case "new": new = system(values)
-            default: continue
-            }
+        let change = "\(previous?.description ?? "no system before") → \(new.description)"
+        guard let outcome = switchOutcome else { return change }
+        switch outcome.ending {
+        case .confirmed: return change + ", confirmed"
+        case .switched: return change + ", not confirmed (rollback off)"
+        case .rolledBack: return change + ", rolled back to " + ((outcome.profileAfter ?? previous)?.description ?? "the previous system")
+        case .rollbackFailed: return change + ", ROLLBACK FAILED"
+        case .switchFailed: return change + ", switch failed"
+        case .interrupted: return change + ", switch interrupted"
+        case .unreachable: return change + ", device unreachable after the switch"
         }
-        guard let new else { return nil }
-        return DeployDeviceResult(previous: previous, runningBefore: running, new: new)
-    }
-
-    /// `system-41-link /nix/store/…` → generation 41 at that path.
-    private static func system(_ values: [String]) -> DeviceSystem? {
-        guard values.count == 2, values[1].hasPrefix("/nix/store/") else { return nil }
-        return DeviceSystem(storePath: values[1], generation: generation(ofLink: values[0]))
-    }
-
-    static func generation(ofLink link: String) -> Int? {
-        let name = URL(fileURLWithPath: link).lastPathComponent
-        guard name.hasSuffix("-link") else { return nil }
-        return name.dropLast(5).split(separator: "-").last.flatMap { Int($0) }
     }
 }
+

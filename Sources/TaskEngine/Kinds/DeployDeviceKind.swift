@@ -1,9 +1,10 @@
 import Foundation
 
 /// Deploy to Device: builds the configuration's toplevel at the committed revision, copies its
-/// closure into the device's own store (`ClosureCopy`), sets the system profile (recording the
-/// device's previous and new system as the task's result) and switches to it.
-/// The failure reason starts with the step that failed: build, sign, copy, set profile or switch.
+/// closure into the device's own store (`ClosureCopy`), then sets the system profile and switches
+/// to it in a way that survives a configuration that cuts the device off (`SafeSwitch`): the
+/// device rolls itself back unless a new connection confirms it. The device's previous and new
+/// system and how the switch ended are the task's result.
 public struct DeployDeviceKind: TaskKind {
     public static let type = "deploy_device_task"
     public static let typeName = "Deploy to Device"
@@ -15,10 +16,11 @@ public struct DeployDeviceKind: TaskKind {
     let commit: String?
     let connectTimeout: Int
     let context: ProjectContext
+    let switchPolicy: SwitchPolicy
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["device", "ssh_key_path", "known_hosts_path", "project_path", "commit", "connect_timeout"]
-                               + ProjectContext.fields)
+                               + ProjectContext.fields + SwitchPolicy.Overrides.fields)
         guard case .object(let object)? = fields.object["device"] else {
             if let raw = fields.object["device"], raw != .null {
                 throw .wrongType(type: fields.context, field: "device", expected: "an object", got: raw.kindDescription)
@@ -35,6 +37,9 @@ public struct DeployDeviceKind: TaskKind {
         commit = try GitRevision.optional(fields)
         connectTimeout = try fields.optionalInt("connect_timeout", range: 1...600) ?? 10
         context = try ProjectContext(fields, projectPath: ProjectPath.validate(fields))
+        let file = context.projectFile
+        switchPolicy = SwitchPolicy.resolve([try SwitchPolicy.Overrides.read(fields), file?.device(device.identifier)?.switchOverrides,
+                                             file?.deploy])
     }
 
     public var displayName: String { "Deploy to \(device.identifier)" }
@@ -60,29 +65,26 @@ public struct DeployDeviceKind: TaskKind {
                                                 connectTimeout: connectTimeout)
         try await ClosureCopy(context: context, device: device, sshOptions: sshOpts).run(toplevel, in: run)
 
-        run.setProgress("setting the system profile \(systemProfile)")
-        let swap = try await remote("set profile", SystemProfileSwap.command(profile: systemProfile, toplevel: toplevel),
-                                    knownHostsPath: knownHosts.path, in: run)
+        let sshSpec = { @Sendable (step: String, command: String) -> ProcessSpec in
+            self.sshSpec(step, command, knownHostsPath: knownHosts.path, in: run)
+        }
+        let safeSwitch = SafeSwitch(policy: switchPolicy, profile: systemProfile, login: device.login, ssh: sshSpec)
         // Not recording it must not stop the deploy between setting the profile and switching to it.
-        if let result = SystemProfileSwap.parse(String(decoding: swap.capturedStdout, as: UTF8.self)) { try? run.record(result: result) }
-        run.setProgress("switching to \(toplevel)")
-        try await remote("switch", "\(Shell.quoted(toplevel + "/bin/switch-to-configuration")) switch",
-                         knownHostsPath: knownHosts.path, in: run)
-        run.setProgress("switched to \(toplevel)")
+        let (result, outcome) = try await safeSwitch.run(toplevel, in: run) { try? run.record(result: $0) }
+        if let reason = outcome.failureReason(previous: result.previous) { throw TaskFailure(reason) }
+        run.setProgress(outcome.ending == .confirmed ? "switched to \(toplevel), confirmed" : "switched to \(toplevel)")
     }
 
-    @discardableResult
-    private func remote(_ step: String, _ command: String, knownHostsPath: String, in run: TaskRun) async throws -> ProcessOutcome {
+    private func sshSpec(_ step: String, _ command: String, knownHostsPath: String, in run: TaskRun) -> ProcessSpec {
         var spec = ProcessSpec(
             program: "ssh",
             arguments: SSHOptions.arguments(port: device.port, user: device.username, keyPath: keyPath,
                                             knownHostsPath: knownHostsPath, connectTimeout: connectTimeout)
                 + ["--", device.host, command],
             environment: run.baseEnvironment, stepName: step)
-        spec.stdoutCaptureLimit = 1 << 16
-        let outcome = try await run.run(spec)
-        guard outcome.succeeded else { throw SSHOptions.failure(of: outcome, login: device.login, step: step) }
-        return outcome
+        // The switch script's report follows up to 128 KiB of health and rollback output.
+        spec.stdoutCaptureLimit = 1 << 20
+        return spec
     }
 }
 

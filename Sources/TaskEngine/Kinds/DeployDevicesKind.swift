@@ -15,7 +15,7 @@ public struct DeployDevicesKind: TaskKind {
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["devices", "ssh_key_path", "known_hosts_path", "project_path", "commit", "connect_timeout"]
-                               + ProjectContext.fields)
+                               + ProjectContext.fields + SwitchPolicy.Overrides.fields)
         devices = try fields.objectArray("devices", maxItems: 1000) { (device: SubmissionFields) throws(SubmissionError) in
             try DeviceAddress(device)
         }

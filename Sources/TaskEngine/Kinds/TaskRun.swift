@@ -129,6 +129,7 @@ public final class TaskRun: Sendable {
     public func record<R: Encodable>(result: R) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         try store.setResult(taskID, String(decoding: try encoder.encode(result), as: UTF8.self))
         let engine = self.engine, taskID = self.taskID
         Task { await engine.outputAppended(taskID) }

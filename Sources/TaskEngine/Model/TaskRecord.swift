@@ -38,7 +38,10 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
     /// The recorded result as `type`, nil when there is none or it is of another shape.
     public func result<R: Decodable>(as type: R.Type) -> R? {
         guard let result else { return nil }
-        return try? JSONDecoder().decode(R.self, from: Data(result.utf8))
+        // Snake case like the rest of `--json`; results stored before (camel case) still read.
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(R.self, from: Data(result.utf8))
     }
 
     public init(

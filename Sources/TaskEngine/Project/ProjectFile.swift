@@ -32,6 +32,8 @@ public struct ProjectFile: Sendable {
     public var systemProfile: String?
     /// Auto-update's schedule and commit author (`auto_update` in the file).
     public var autoUpdate = AutoUpdateSettings()
+    /// How deploys switch devices (`deploy`: confirm_timeout, rollback, health_command, health_timeout).
+    public var deploy: SwitchPolicy.Overrides?
 
     public struct AutoUpdateSettings: Sendable, Equatable {
         /// When `serve --project DIR` submits Auto-update on its own; nil: only when submitted.
@@ -118,6 +120,8 @@ public struct ProjectDevice: Sendable, Equatable {
     public var hostKey: String?
     public var imageAttribute: String?
     public var systemProfile: String?
+    /// This device's own switch settings (rollback, health_command, ...), over the file's `deploy`.
+    public var switchOverrides: SwitchPolicy.Overrides?
 }
 
 extension ProjectDevice {

@@ -8,7 +8,7 @@ struct ProjectFileReader {
 
     func read(_ root: [String: JSONValue]) throws(SubmissionError) -> ProjectFile {
         let fields = SubmissionFields(context: "top level", object: root)
-        try fields.requireOnly(["devices", "configurations", "ssh", "nix", "pools", "images", "build", "system_profile", "auto_update"])
+        try fields.requireOnly(["devices", "configurations", "ssh", "nix", "pools", "images", "build", "system_profile", "auto_update", "deploy"])
         let ssh = try readSSH(fields)
         var devices: [ProjectDevice] = []
         if let raw = fields.object["devices"], raw != .null {
@@ -38,7 +38,8 @@ struct ProjectFileReader {
             imageAttribute: try Self.attribute(images, "attribute"),
             buildAttribute: try Self.attribute(build, "attribute"),
             systemProfile: try Self.profile(fields, "system_profile"),
-            autoUpdate: try readAutoUpdate(fields))
+            autoUpdate: try readAutoUpdate(fields),
+            deploy: try readDeploy(fields))
     }
 
     private func readAutoUpdate(_ fields: SubmissionFields) throws(SubmissionError) -> ProjectFile.AutoUpdateSettings {
@@ -59,11 +60,20 @@ struct ProjectFileReader {
         return result
     }
 
+    private func readDeploy(_ fields: SubmissionFields) throws(SubmissionError) -> SwitchPolicy.Overrides? {
+        guard fields.object["deploy"] != nil, fields.object["deploy"] != .null else { return nil }
+        let deploy = try object(fields, "deploy")
+        try deploy.requireOnly(SwitchPolicy.Overrides.fields)
+        return try SwitchPolicy.Overrides.read(deploy)
+    }
+
     private func readDevice(_ fields: SubmissionFields, ssh: ProjectFile.SSHSettings) throws(SubmissionError) -> ProjectDevice {
         let identifier = try fields.string("identifier", maxBytes: 255)
         // From here on, errors name the device, not only its position.
         let named = SubmissionFields(context: "device \"\(identifier)\" (\(fields.context))", object: fields.object)
-        try named.requireOnly(["identifier", "configuration", "host", "port", "user", "host_key", "image_attribute", "system_profile"])
+        try named.requireOnly(["identifier", "configuration", "host", "port", "user", "host_key", "image_attribute", "system_profile"]
+                                + SwitchPolicy.Overrides.fields)
+        let overrides = try SwitchPolicy.Overrides.read(named)
         let device = ProjectDevice(
             identifier: identifier,
             configuration: try named.optionalString("configuration", maxBytes: 255) ?? identifier,
@@ -72,7 +82,8 @@ struct ProjectFileReader {
             user: try SSHOptions.user(named, "user") ?? "root",
             hostKey: try SSHOptions.optionalHostKey(named, "host_key"),
             imageAttribute: try Self.attribute(named, "image_attribute"),
-            systemProfile: try Self.profile(named, "system_profile"))
+            systemProfile: try Self.profile(named, "system_profile"),
+            switchOverrides: overrides == SwitchPolicy.Overrides() ? nil : overrides)
         if device.hostKey == nil && ssh.knownHosts == nil {
             throw .missingField(type: named.context, field: "host_key")
         }

@@ -9,7 +9,9 @@ struct DeploySubmit: AsyncParsableCommand {
         discussion: """
             One Deploy to Device child per device, in the remote pool: build the configuration's toplevel at \
             HEAD (a repository with uncommitted changes is refused), nix copy to the device over ssh-ng, set \
-            the system profile, switch-to-configuration switch.
+            the system profile, switch-to-configuration switch. The switch runs detached on the device; a new \
+            connection must then confirm it (after the project file's deploy.health_command, if set) within \
+            the confirm timeout, or the device rolls itself back to the generation it ran before.
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var submit: SubmitOptions
@@ -20,6 +22,11 @@ struct DeploySubmit: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Deploy this commit instead of HEAD.", valueName: "rev")) var commit: String?
     @Option(help: ArgumentHelp("The private key to log in with (default: the project file's ssh.identity).", valueName: "key"))
     var identity: String?
+    @Option(help: ArgumentHelp("Seconds a device waits for confirmation after switching before it rolls back (10-3600; default: the project file's deploy.confirm_timeout, else 60).",
+                               valueName: "seconds"))
+    var confirmTimeout: Int?
+    @Flag(help: "Switch without confirmation or rollback: a device that the new configuration cuts off stays cut off.")
+    var noRollback = false
 
     func run() async throws {
         guard all != !devices.isEmpty else {
@@ -35,6 +42,13 @@ struct DeploySubmit: AsyncParsableCommand {
         if let knownHosts = file.ssh.knownHosts { fields["known_hosts_path"] = .string(knownHosts) }
         if let timeout = file.ssh.connectTimeout { fields["connect_timeout"] = .number(Double(timeout)) }
         if let commit { fields["commit"] = .string(commit) }
+        if let confirmTimeout {
+            guard SwitchPolicy.confirmTimeoutRange.contains(confirmTimeout) else {
+                throw CLIError("--confirm-timeout is \(confirmTimeout); give 10 to 3600 seconds", code: ExitCodes.usage)
+            }
+            fields["confirm_timeout"] = .number(Double(confirmTimeout))
+        }
+        if noRollback { fields["rollback"] = .bool(false) }
         try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
     }
 }

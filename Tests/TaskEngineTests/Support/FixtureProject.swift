@@ -11,6 +11,12 @@ struct FixtureProject {
     enum Behaviour: Equatable { case normal, failingBuild, slowBuild, noImage
         /// A toplevel holding `megabytes` of random bytes: a closure whose copy takes a while.
         case large(megabytes: Int)
+        /// A switch that cuts the controller off, as a bad NixOS configuration would: on the test
+        /// device (`OwnStoreDevice`) it takes the controller's key out of root's authorized_keys.
+        /// Every other configuration's switch puts the key back, as the config that declares it would.
+        case breaksAccess
+        /// A switch that fails (exit 4, as switch-to-configuration does when a unit fails).
+        case failingSwitch
     }
 
     let path: String
@@ -24,15 +30,23 @@ struct FixtureProject {
         path = directory + "/project"
         switchMarker = directory + "/switched"
         nonce = "fx\(UUID().uuidString.prefix(8).lowercased())"
+        self.input = input
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try rewrite(configurations)
+        try git(["init", "-q"])
+        if commit { try self.commit("initial") }
+    }
+
+    private let input: String?
+
+    /// Writes the flake anew with these configurations (same nonce); commit afterwards for a deploy to see it.
+    func rewrite(_ configurations: [String: Behaviour]) throws {
         let entries = configurations.sorted { $0.key < $1.key }.map { name, behaviour in
             Self.configuration(name, behaviour, nonce: nonce, marker: switchMarker)
         }.joined(separator: "\n")
         let inputs = input.map { "  inputs.dep.url = \"path:\($0)\";\n" } ?? ""
         let flake = "{\n\(inputs)  outputs = { self\(input == nil ? "" : ", dep") }: {\n    nixosConfigurations = {\n\(entries)\n    };\n  };\n}\n"
         try flake.write(toFile: path + "/flake.nix", atomically: true, encoding: .utf8)
-        try git(["init", "-q"])
-        if commit { try self.commit("initial") }
     }
 
     func commit(_ message: String) throws {
@@ -76,9 +90,23 @@ struct FixtureProject {
     private static func configuration(_ name: String, _ behaviour: Behaviour, nonce: String, marker: String) -> String {
         var prefix = behaviour == .slowBuild ? "echo \(nonce)-slow-build; sleep 120; " : behaviour == .failingBuild ? "echo about to fail; exit 42; " : ""
         if case .large(let megabytes) = behaviour { prefix = "mkdir -p $out; head -c \(megabytes)M /dev/urandom > $out/payload; " }
+        // Only the test device has /etc/thymis-test: elsewhere the key lines do nothing.
+        let keys = "/root/.ssh/authorized_keys", device = "[ -f /etc/thymis-test/sshd_config ]"
+        var switchLines = ["#!/bin/sh", "echo \"activating the configuration...\""]
+        switch behaviour {
+        case .breaksAccess:
+            switchLines.append("if \(device); then mv \(keys) \(keys).revoked; echo \"removed the controller key\"; fi")
+        default:
+            switchLines.append("if \(device) && [ -f \(keys).revoked ]; then mv \(keys).revoked \(keys); echo \"restored the controller key\"; fi")
+        }
+        switchLines += ["mkdir -p \(URL(fileURLWithPath: marker).deletingLastPathComponent().path)", "echo \"\(name) switched\" >> \(marker)"]
+        if behaviour == .failingSwitch {
+            switchLines += ["echo \"warning: the following units failed: kiosk.service\" >&2", "exit 4"]
+        }
+        // printf '%s\n' 'line' 'line' ...: no line holds a single quote, and none may (a Nix '' string).
         let toplevel = """
             \(prefix)mkdir -p $out/bin
-            printf '#!/bin/sh\\necho "activating the configuration..."\\nmkdir -p \(URL(fileURLWithPath: marker).deletingLastPathComponent().path)\\necho "\(name) switched" >> \(marker)\\n' > $out/bin/switch-to-configuration
+            printf '%s\\n' \(switchLines.map { "'\($0)'" }.joined(separator: " ")) > $out/bin/switch-to-configuration
             chmod +x $out/bin/switch-to-configuration
             """
         let vm = """

@@ -133,7 +133,7 @@ final class OwnStoreDevice: @unchecked Sendable {
     /// The generation a profile's link names (`system-3-link` → 3), nil when it has none.
     func generation(ofProfile profile: String = ProjectFile.defaultSystemProfile) throws -> Int? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: try path(profile)) else { return nil }
-        return SystemProfileSwap.generation(ofLink: target)
+        return DeviceSystem.generation(ofLink: target)
     }
 
     /// Where a profile's current generation points, in the device's store.
@@ -150,6 +150,21 @@ final class OwnStoreDevice: @unchecked Sendable {
     /// The lines a file of the device holds (e.g. a fixture's switch marker).
     func lines(of file: String) throws -> [String] {
         ((try? String(contentsOfFile: try path(file), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Whether a new SSH connection with the controller's key gets in and runs a command.
+    func acceptsLogin() -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh")
+        process.arguments = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHosts)",
+                             "-o", "ConnectTimeout=5", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
+                             "-i", clientKey, "-p", "\(port)", "root@127.0.0.1", "true"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     /// A device entry of a deploy submission for this device.

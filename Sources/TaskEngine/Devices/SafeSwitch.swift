@@ -1,0 +1,95 @@
+import Foundation
+
+/// The engine's half of a safe switch (issue 26; the device's half is `DeviceSwitchScript`).
+///
+/// 1. `switch`: one SSH session installs the script, sets the profile, starts the switch detached
+///    on the device, reports the systems before and after, and then streams the switch's output
+///    into the task until the switch ends. This connection may die with the network the new
+///    configuration changed; that is what step 2 is for. With rollback off, its closing report is
+///    the end: nothing is confirmed or undone.
+/// 2. `confirm`: a **new** connection, opened after the switch ended, runs the health command and
+///    confirms. The device rolls itself back when no confirmation arrives within the timeout, when
+///    the health command fails or when the switch failed. The engine retries new connections
+///    (each one its own step) until the device has said how it ended.
+///
+/// A cancel after step 1 asks the device to roll back at once (`abort`); the device also does so
+/// by itself when the engine is gone, since nobody confirms.
+struct SafeSwitch {
+    let policy: SwitchPolicy
+    let profile: String
+    let login: String
+    /// An ssh process running `command` on the device, named `step`.
+    let ssh: @Sendable (_ step: String, _ command: String) -> ProcessSpec
+    /// How long the engine keeps trying to reach a device that went quiet, beyond the confirm timeout
+    /// (a rollback's own switch takes time too).
+    var rollbackGrace: Duration = .seconds(300)
+
+    /// Switches the device to `toplevel` and returns how it ended; records the result as it learns it.
+    func run(_ toplevel: String, in run: TaskRun, record: (DeployDeviceResult) -> Void) async throws -> (DeployDeviceResult, SwitchOutcome) {
+        // The task and a random part: unique per attempt, and unknown to the output it parses.
+        let token = "\(run.taskID.uuidString.prefix(8).lowercased())-" + String(UInt64.random(in: .min ... .max), radix: 36)
+        run.setProgress("switching to \(toplevel)")
+        do {
+            let start = try await run.run(ssh("switch", DeviceSwitchScript.startCommand(
+                token: token, profile: profile, toplevel: toplevel, confirmTimeout: policy.confirmTimeout, rollback: policy.rollback)))
+            // The script's first report says the profile is set and the switch runs; without it nothing changed.
+            guard let started = SwitchReport.parse(stdoutText(start), token: token) else {
+                if start.exitCode == 255 { throw SSHOptions.failure(of: start, login: login, step: "switch") }
+                throw TaskFailure("set profile failed: the command on \(login) \(start.endDescription)"
+                                  + (start.lastStderrLine.map { ": \($0)" } ?? ""))
+            }
+            if let new = started.new {
+                record(DeployDeviceResult(previous: started.previous, runningBefore: started.runningBefore, new: new))
+            }
+            let outcome: SwitchOutcome, report: SwitchReport
+            if !policy.rollback, started.state.isFinal {
+                // Rollback off: the switch's end is the end, as before issue 26; nothing is confirmed.
+                (outcome, report) = (SwitchOutcome(started, reachable: false), started)
+            } else {
+                (outcome, report) = try await awaitEnding(token: token, in: run)
+            }
+            guard let new = report.new ?? started.new else {
+                throw TaskFailure("switch failed: the device did not say which generation it set (\(outcome.ending.rawValue))")
+            }
+            let result = DeployDeviceResult(previous: report.previous ?? started.previous, runningBefore: report.runningBefore ?? started.runningBefore,
+                                            new: new, switchOutcome: outcome)
+            record(result)
+            return (result, outcome)
+        } catch is TaskCancelled {
+            // Nobody will confirm now: ask the device to go back at once rather than after the timeout.
+            // (Before the switch began there is nothing to undo; the device then has no such directory.)
+            _ = try? await run.runEvenIfCancelled(ssh("abort", DeviceSwitchScript.command(token: token, "abort", ["cancelled"])))
+            throw TaskCancelled()
+        }
+    }
+
+    /// Confirms over new connections until the device says how the switch ended, or has been silent too long.
+    private func awaitEnding(token: String, in run: TaskRun) async throws -> (SwitchOutcome, SwitchReport) {
+        var arguments = [String(policy.healthTimeout ?? policy.confirmTimeout)]
+        if let health = policy.healthCommand { arguments.append(health) }
+        let command = DeviceSwitchScript.command(token: token, "confirm", arguments)
+        var lastContact = ContinuousClock.now
+        var pause = Duration.milliseconds(500)
+        var attempts = 0
+        var lastSSHLine: String?
+        while true {
+            attempts += 1
+            run.setProgress(attempts == 1 ? "confirming the device over a new connection"
+                                          : "reaching the device again (attempt \(attempts))")
+            let outcome = try await run.run(ssh("confirm", command))
+            if let report = SwitchReport.parse(stdoutText(outcome), token: token), report.state.isFinal {
+                return (SwitchOutcome(report, reachable: true), report)
+            }
+            if outcome.exitCode == 255 { lastSSHLine = outcome.lastStderrLine } else { lastContact = ContinuousClock.now }
+            if ContinuousClock.now - lastContact > .seconds(policy.confirmTimeout) + rollbackGrace {
+                return (SwitchOutcome(unreachable: lastSSHLine.map { "ssh: \($0)" }), SwitchReport(state: .missing))
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(3))
+        }
+    }
+
+    private func stdoutText(_ outcome: ProcessOutcome) -> String {
+        String(decoding: outcome.capturedStdout, as: UTF8.self)
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+@testable import TaskEngine
+
+/// The safe switch (issue 26) against a device with a store, profile and sshd of its own
+/// (`OwnStoreDevice`): a configuration that cuts the controller off must end with the device back
+/// on its previous generation and reachable, by the device's own doing.
+@Suite("Safe switch: a device that is not confirmed over a new connection rolls itself back",
+       .serialized, .enabled(if: nixAndSSHAvailable && OwnStoreDevice.isAvailable))
+struct SafeSwitchTests {
+    let environment: TestEnvironment
+    let device: OwnStoreDevice
+    init() throws {
+        environment = try TestEnvironment()
+        device = try OwnStoreDevice()
+    }
+
+    func deploy(_ project: FixtureProject, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "type": .string(DeployDevicesKind.type), "project_path": .string(project.path),
+            "devices": .array([device.deviceEntry("kiosk-1")]), "ssh_key_path": .string(device.clientKey), "connect_timeout": .number(5),
+        ]
+        fields.merge(extra) { $1 }
+        return .object(fields)
+    }
+
+    /// Deploys and waits for the end; returns the child (Deploy to Device) and its result.
+    func run(_ engine: TaskEngine, _ submission: JSONValue, timeout: Duration = .seconds(120)) async throws -> (TaskRecord, DeployDeviceResult?) {
+        let parent = try await engine.submitValue(submission)
+        do {
+            _ = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: timeout)
+        } catch {
+            if let child = try environment.store.children(of: parent.id).first {
+                for p in try environment.store.processes(of: child.id) { print("DEBUG", p.index, p.arguments.last!.suffix(80), p.exitCode as Any) }
+                print("DEBUG", try stdoutText(child.id))
+                print("DEBUG", (try? String(contentsOfFile: try device.path("/var/lib/thymis-tasks/switch"), encoding: .utf8)) ?? "")
+                let dirs = (try? FileManager.default.contentsOfDirectory(atPath: try device.path("/var/lib/thymis-tasks/switch"))) ?? []
+                for d in dirs { for f in ["state", "rollback", "switch-exit", "pid"] { print("DEBUG", d, f, (try? String(contentsOfFile: try device.path("/var/lib/thymis-tasks/switch/\(d)/\(f)"), encoding: .utf8)) ?? "-") } }
+            }
+            throw error
+        }
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        return (child, child.result(as: DeployDeviceResult.self))
+    }
+
+    /// A project deployed once (generation 1, a good configuration), ready for a second commit.
+    func deployedOnce(_ engine: TaskEngine) async throws -> (FixtureProject, String) {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
+        let (child, result) = try await run(engine, deploy(project))
+        #expect(child.state == .completed, "\(child.failureReason ?? "")")
+        #expect(result?.switchOutcome?.ending == .confirmed)
+        #expect(try device.generation() == 1)
+        return (project, try #require(try device.profileTarget()))
+    }
+
+    func startedEngine() async throws -> TaskEngine {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        return engine
+    }
+
+    @Test("a good configuration is switched detached, watched from the connection that started it, and confirmed over a new one after its health check")
+    func confirmed() async throws {
+        let engine = try await startedEngine()
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
+        // Only the device has /etc/thymis-test: the health command ran there.
+        try project.writeProjectFile(["deploy": ["health_command": "test -f /etc/thymis-test/sshd_config && echo healthy"]])
+        let (child, result) = try await run(engine, deploy(project))
+        #expect(child.state == .completed, "\(child.failureReason ?? "")")
+        let outcome = try #require(result?.switchOutcome)
+        #expect(outcome.ending == .confirmed && outcome.reachableAfter && outcome.cause == nil)
+        #expect(outcome.profileAfter == result?.new)
+        let steps = try switchSteps(child.id)
+        #expect(steps == ["start", "confirm"], "\(steps)")
+        let stdout = try stdoutText(child.id)
+        #expect(stdout.contains("activating the configuration...") && stdout.contains("healthy"), "\(stdout)")
+        #expect(try device.lines(of: project.switchMarker) == ["kiosk switched"])
+        #expect(child.result?.contains("\"switch_outcome\"") == true, "\(child.result ?? "")")
+    }
+
+    @Test("a configuration that takes the controller's key away is rolled back by the device within the confirm timeout")
+    func lockedOutRollsBack() async throws {
+        let engine = try await startedEngine()
+        let (project, good) = try await deployedOnce(engine)
+        try project.rewrite(["kiosk": .breaksAccess])
+        try project.commit("a configuration that locks the controller out")
+        let started = ContinuousClock.now
+        let (child, result) = try await run(engine, deploy(project, ["confirm_timeout": .number(10)]))
+        let elapsed = ContinuousClock.now - started
+        #expect(child.state == .failed)
+        let reason = child.failureReason ?? ""
+        #expect(reason == "rolled back to generation 1 (\(good)): the device did not confirm within 10 s after switching", "\(reason)")
+        // Back on the old generation, reachable again, with the old configuration's switch run again.
+        #expect(try device.generation() == 1 && device.profileTarget() == good)
+        #expect(device.acceptsLogin())
+        #expect(try device.lines(of: project.switchMarker) == ["kiosk switched", "kiosk switched", "kiosk switched"])
+        let outcome = try #require(result?.switchOutcome)
+        #expect(outcome.ending == .rolledBack && outcome.cause == .notConfirmed(seconds: 10) && outcome.reachableAfter)
+        #expect(result?.new.generation == 2 && result?.previous?.storePath == good)
+        // Build and copy are not part of the budget: from the switch on it took at most timeout + 15 s.
+        let switchToEnd = try #require(child.endedAt).timeIntervalSince(try switchStarted(child.id))
+        #expect(switchToEnd < 25, "switch to end: \(switchToEnd) s (whole deploy \(elapsed))")
+        // The cause is the rollback, not the ssh attempts that failed while the device was cut off.
+        let cause = try #require(try environment.store.failureCause(of: child))
+        #expect(cause.headline == reason && cause.step == "switch")
+    }
+
+    @Test("a failing health check rolls back at once, naming its exit and last line")
+    func healthFailureRollsBack() async throws {
+        let engine = try await startedEngine()
+        let (project, good) = try await deployedOnce(engine)
+        try project.changeDerivations()
+        try project.commit("second")
+        try project.writeProjectFile(["deploy": ["health_command": "echo checking; echo degraded; exit 3", "confirm_timeout": 600]])
+        let (child, result) = try await run(engine, deploy(project))
+        #expect(child.state == .failed)
+        #expect(child.failureReason == "health check failed (exit 3: \"degraded\"); rolled back to generation 1 (\(good))",
+                "\(child.failureReason ?? "")")
+        #expect(result?.switchOutcome?.cause == .healthFailed(exitCode: 3, said: "degraded"))
+        // At once: nowhere near the 600 s timeout.
+        #expect(try #require(child.endedAt).timeIntervalSince(try switchStarted(child.id)) < 20)
+        #expect(try device.generation() == 1 && device.profileTarget() == good)
+    }
+
+    @Test("a switch that fails rolls back at once")
+    func failedSwitchRollsBack() async throws {
+        let engine = try await startedEngine()
+        let (project, good) = try await deployedOnce(engine)
+        try project.rewrite(["kiosk": .failingSwitch])
+        try project.commit("a configuration whose switch fails")
+        let (child, result) = try await run(engine, deploy(project))
+        #expect(child.failureReason == "switch-to-configuration switch exited with 4; rolled back to generation 1 (\(good))",
+                "\(child.failureReason ?? "")")
+        #expect(result?.switchOutcome?.ending == .rolledBack)
+        #expect(try device.generation() == 1 && device.profileTarget() == good)
+    }
+
+    @Test("with rollback off, the configuration that locks the controller out stays")
+    func noRollbackKeepsIt() async throws {
+        let engine = try await startedEngine()
+        let (project, good) = try await deployedOnce(engine)
+        try project.rewrite(["kiosk": .breaksAccess])
+        try project.commit("a configuration that locks the controller out")
+        let (child, result) = try await run(engine, deploy(project, ["rollback": .bool(false)]), timeout: .seconds(60))
+        // The watching connection, opened before the switch, saw it end: as before issue 26, that is success.
+        #expect(child.state == .completed, "\(child.failureReason ?? "") \((try? stdoutText(child.id)) ?? "")")
+        #expect(result?.switchOutcome?.ending == .switched)
+        #expect(try device.generation() == 2 && device.profileTarget() != good)
+        #expect(!device.acceptsLogin())
+    }
+
+    @Test("a first deploy whose configuration locks the controller out has nothing to go back to, and says so loudly")
+    func nothingToRollBackTo() async throws {
+        let engine = try await startedEngine()
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .failingSwitch])
+        let (child, result) = try await run(engine, deploy(project))
+        let reason = child.failureReason ?? ""
+        #expect(reason.hasPrefix("ROLLBACK FAILED after switch-to-configuration switch exited with 4 (no previous system to go back to)"), "\(reason)")
+        #expect(result?.switchOutcome?.ending == .rollbackFailed)
+    }
+
+    @Test("cancelling while the device waits for its health check makes it roll back at once")
+    func cancelRollsBack() async throws {
+        let engine = try await startedEngine()
+        let (project, good) = try await deployedOnce(engine)
+        try project.changeDerivations()
+        try project.commit("second")
+        try project.writeProjectFile(["deploy": ["health_command": "sleep 60", "confirm_timeout": 600]])
+        let parent = try await engine.submitValue(deploy(project))
+        let confirming = await eventually(timeout: .seconds(90)) {
+            guard let child = try? environment.store.children(of: parent.id).first,
+                  let steps = try? environment.store.processes(of: child.id) else { return false }
+            return steps.contains { Self.switchStep($0) == "confirm" && $0.pid != nil }
+        }
+        #expect(confirming)
+        #expect(try device.generation() == 2)
+        try await engine.cancel(parent.id)
+        _ = try await environment.store.waitFor(parent.id, toBe: [.failed, .completed], timeout: .seconds(30))
+        let back = await eventually(timeout: .seconds(20)) { (try? device.generation()) == 1 }
+        #expect(back, "the device did not roll back after the cancel")
+        #expect(try device.profileTarget() == good)
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        #expect(try environment.store.processes(of: child.id).contains { Self.switchStep($0) == "abort" && $0.exitCode == 0 })
+    }
+
+    /// The switch script's subcommand an ssh process ran (`start`, `watch`, `confirm`, `abort`).
+    static func switchStep(_ process: ProcessRecord) -> String? {
+        guard process.program.hasSuffix("/ssh"), let command = process.arguments.last,
+              let range = command.range(of: "switch.sh", options: .backwards) else { return nil }
+        return command[range.upperBound...].split(whereSeparator: { $0 == " " || $0 == "'" }).first.map(String.init)
+    }
+
+    func switchSteps(_ task: UUID) throws -> [String] {
+        try environment.store.processes(of: task).compactMap(Self.switchStep)
+    }
+
+    func switchStarted(_ task: UUID) throws -> Date {
+        try #require(try environment.store.processes(of: task).first { Self.switchStep($0) == "start" }?.startedAt)
+    }
+
+    /// Every process's stored stdout, in order.
+    func stdoutText(_ task: UUID) throws -> String {
+        var text = ""
+        for process in try environment.store.processes(of: task) {
+            let lines = try environment.store.lines(task: task, processIndex: process.index, stream: .stdout, range: 0..<process.stdoutLines)
+            text += lines.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        }
+        return text
+    }
+}
