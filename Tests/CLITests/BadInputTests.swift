@@ -74,6 +74,26 @@ struct BadInputTests {
         #expect(try await cli.tasks().isEmpty)
     }
 
+    @Test("submit deploy: a confirm timeout out of range, and a bad switch setting in the submission, name the flag or field; nothing is stored")
+    func deployFlags() async throws {
+        defer { cli.cleanUp() }
+        let project = try cli.makeProject("fleet", configurations: ["kiosk": "mkdir -p $out"])
+        let file: [String: Any] = ["devices": [["identifier": "kiosk-1", "configuration": "kiosk", "host": "127.0.0.1",
+                                                "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0m6wJ8mBq0xXlPz1Y9iJcF3r5M3Hq6cYw8m3Y1bq2n"]],
+                                   "ssh": ["identity": "/etc/hostname"]]
+        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: project + "/thymis-project.json"))
+        for timeout in ["5", "3601", "0"] {
+            let result = try await cli.run(["submit", "deploy", "--project", project, "--all", "--confirm-timeout", timeout])
+            #expect(result.status == 2, "\(timeout): exit \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("--confirm-timeout is \(timeout); give 10 to 3600 seconds"), "\(result.stderr)")
+        }
+        let raw = #"{"type": "deploy_devices_task", "project_path": "\#(project)", "ssh_key_path": "/etc/hostname", "rollback": "no", "#
+            + #""devices": [{"identifier": "kiosk-1", "host": "127.0.0.1", "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0m6wJ8mBq0xXlPz1Y9iJcF3r5M3Hq6cYw8m3Y1bq2n"}]}"#
+        let result = try await cli.run(["submit", "--file", "-"], stdin: raw)
+        #expect(result.status == 2 && result.stderr.contains("\"rollback\" must be true or false"), "\(result.stderr)")
+        #expect(try await cli.tasks().isEmpty)
+    }
+
     @Test("a submission file that does not exist, and one that is too large")
     func files() async throws {
         defer { cli.cleanUp() }

@@ -51,13 +51,15 @@ struct DeployTests {
         for option in ["BatchMode=yes", "StrictHostKeyChecking=yes", "-p \(server.port)", "-i \(server.clientKey)"] {
             #expect(sshOpts.contains(option), "\(sshOpts)")
         }
-        #expect(steps[2].arguments.last?.hasPrefix("p='\(environment.path("profiles/kiosk-1/system"))'; ") == true)
-        #expect(steps[2].arguments.last?.contains("nix-env -p \"$p\" --set '/nix/store/") == true)
+        // The switch script is installed, sets the profile and starts the switch (SafeSwitchTests has the rest).
+        let start = try #require(steps[2].arguments.last)
+        #expect(start.contains("/switch.sh start '\(environment.path("profiles/kiosk-1/system"))' '/nix/store/") && start.hasSuffix("' 60 1"), "\(start)")
         #expect(steps[1].arguments.contains("--no-check-sigs"))
-        #expect(steps[3].arguments.last?.hasSuffix("/bin/switch-to-configuration' switch") == true)
-        #expect(try environment.store.allText(child.id, process: 3, stream: .stdout) == "activating the configuration...\n")
+        #expect(steps[3].arguments.last?.contains("/switch.sh' 'confirm' '60'") == true)
+        #expect(try environment.store.allText(child.id, process: 2, stream: .stdout).contains("activating the configuration...\n"))
         let result = try #require(try environment.store.task(child.id)?.result(as: DeployDeviceResult.self))
         #expect(result.previous == nil && result.new.generation == 1 && result.new.storePath.hasPrefix("/nix/store/"))
+        #expect(result.switchOutcome?.ending == .confirmed)
         let profileTarget = try FileManager.default.destinationOfSymbolicLink(atPath: environment.path("profiles/kiosk-1/system"))
         #expect(profileTarget.hasPrefix("system-1-link"))
         // The parent checked the repository and read the revision itself.

@@ -36,6 +36,20 @@ struct ProjectFileTests {
         #expect(file.imageAttribute(forConfiguration: "other") == "config.system.build.image")
         #expect(file.nix.accessTokens == ["github.com": "ghp_exampletoken"])
         #expect(file.systemProfile == nil && file.devices[0].systemProfile == nil)
+        // Switch settings: the file's deploy section, and one device's own over it.
+        #expect(file.deploy?.confirmTimeout == 60 && file.deploy?.healthTimeout == 45)
+        #expect(file.devices[2].switchOverrides?.healthCommand == "systemctl is-active dnsmasq")
+        let gateway = SwitchPolicy.resolve([nil, file.devices[2].switchOverrides, file.deploy])
+        #expect(gateway == SwitchPolicy(confirmTimeout: 120, rollback: true, healthCommand: "systemctl is-active dnsmasq", healthTimeout: 45))
+        let kiosk = SwitchPolicy.resolve([nil, file.devices[0].switchOverrides, file.deploy])
+        #expect(kiosk.healthCommand == "systemctl is-system-running --wait" && kiosk.confirmTimeout == 60)
+        // A submission's settings win over the file's (--no-rollback, --confirm-timeout).
+        var submission = SwitchPolicy.Overrides()
+        submission.rollback = false
+        submission.confirmTimeout = 30
+        #expect(SwitchPolicy.resolve([submission, file.devices[2].switchOverrides, file.deploy]).rollback == false)
+        #expect(SwitchPolicy.resolve([submission, file.devices[2].switchOverrides, file.deploy]).confirmTimeout == 30)
+        #expect(SwitchPolicy.resolve([]) == SwitchPolicy(confirmTimeout: 60, rollback: true))
     }
 
     @Test("errors name the file, the device and the field")
@@ -52,6 +66,12 @@ struct ProjectFileTests {
             (#"{"nix": {"access_tokens": {"github.com": "two words"}}}"#,
              #"nix: field "access_tokens.github.com" must be one word of at most 4096 bytes (the token)"#),
             (#"{"devicez": []}"#, #"top level: unknown field "devicez""#),
+            (#"{"deploy": {"confirm_timeout": 5}}"#, #"deploy: field "confirm_timeout" is 5; it must be between 10 and 3600"#),
+            (#"{"deploy": {"rollback": "no"}}"#, #"deploy: field "rollback" must be true or false, not a string"#),
+            (#"{"deploy": {"health_command": "a\nb"}}"#, #"deploy: field "health_command" must be one non-empty command line"#),
+            (#"{"deploy": {"confirm": 60}}"#, #"deploy: unknown field "confirm""#),
+            (#"{"devices": [{"identifier": "k", "host": "h", "host_key": "ssh-ed25519 AAAA", "confirm_timeout": 4000}]}"#,
+             #"device "k" (devices[0]): field "confirm_timeout" is 4000; it must be between 10 and 3600"#),
             (#"{"devices": "#, "is not valid JSON ("),
             (#"{"devices": [], "devices": []}"#, "gives the key \"devices\" twice"),
             (#"{"devices": [], "nix": {"signing_key": "/nonexistent/key.sec"}}"#,

@@ -30,13 +30,10 @@ struct SafeSwitchTests {
         do {
             _ = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: timeout)
         } catch {
-            if let child = try environment.store.children(of: parent.id).first {
-                for p in try environment.store.processes(of: child.id) { print("DEBUG", p.index, p.arguments.last!.suffix(80), p.exitCode as Any) }
-                print("DEBUG", try stdoutText(child.id))
-                print("DEBUG", (try? String(contentsOfFile: try device.path("/var/lib/thymis-tasks/switch"), encoding: .utf8)) ?? "")
-                let dirs = (try? FileManager.default.contentsOfDirectory(atPath: try device.path("/var/lib/thymis-tasks/switch"))) ?? []
-                for d in dirs { for f in ["state", "rollback", "switch-exit", "pid"] { print("DEBUG", d, f, (try? String(contentsOfFile: try device.path("/var/lib/thymis-tasks/switch/\(d)/\(f)"), encoding: .utf8)) ?? "-") } }
-            }
+            // What the deploy ran so far, to tell a hang on the device from one in the engine.
+            let child = try environment.store.children(of: parent.id).first
+            let steps = try child.map { try environment.store.processes(of: $0.id) } ?? []
+            Issue.record("steps: \(steps.map { "\(Self.switchStep($0) ?? $0.arguments.first ?? "?") → \($0.exitCode.map(String.init) ?? "running")" })")
             throw error
         }
         let child = try #require(try environment.store.children(of: parent.id).first)
@@ -206,5 +203,55 @@ struct SafeSwitchTests {
             text += lines.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
         }
         return text
+    }
+
+    @Test("kill -9 of the engine while the device waits for its confirmation: the device still rolls itself back")
+    func engineKilled() async throws {
+        let engine = try await startedEngine()
+        let (project, good) = try await deployedOnce(engine)
+        try project.rewrite(["kiosk": .breaksAccess])
+        try project.commit("a configuration that locks the controller out")
+        guard case .object(var entry) = device.deviceEntry("kiosk-1") else { return }
+        entry["user"] = entry.removeValue(forKey: "username")
+        let devices: [[String: Any]] = [entry.compactMapValues { value -> Any? in
+            switch value {
+            case .string(let text): return text
+            case .number(let number): return Int(number)
+            default: return nil
+            }
+        }]
+        try project.writeProjectFile(["devices": devices, "ssh": ["identity": device.clientKey], "deploy": ["confirm_timeout": 10]])
+
+        // The real command line, whose submit starts an engine in the background: that process is killed.
+        let state = environment.path("cli-state")
+        var cliEnvironment = ProcessInfo.processInfo.environment
+        cliEnvironment["THYMIS_TASKS_STATE_DIR"] = state
+        cliEnvironment["THYMIS_TASKS_NIX_CONFIG"] = "substituters =\nsandbox = false"
+        cliEnvironment["THYMIS_TASKS_IDLE_EXIT"] = "30"
+        let submit = Process()
+        submit.executableURL = URL(fileURLWithPath: Self.cliExecutable)
+        submit.arguments = ["submit", "deploy", "--project", project.path, "--device", "kiosk-1"]
+        submit.environment = cliEnvironment
+        submit.standardInput = FileHandle.nullDevice
+        submit.standardOutput = FileHandle.nullDevice
+        try submit.run()
+        let switched = await eventually(timeout: .seconds(90)) { (try? device.generation()) == 2 }
+        #expect(switched, "the deploy never switched the device")
+        let enginePID = try #require(EngineLock.holder(in: StateDirectory(path: state)))
+        kill(enginePID, SIGKILL)
+        let killedAt = ContinuousClock.now
+        let back = await eventually(timeout: .seconds(30)) { (try? device.generation()) == 1 }
+        #expect(back, "the device did not roll back without the engine")
+        #expect(ContinuousClock.now - killedAt < .seconds(25))
+        #expect(try device.profileTarget() == good)
+        #expect(device.acceptsLogin())
+        // Stray confirm attempts of the dead engine end by themselves (ssh's ConnectTimeout).
+    }
+
+    /// `THYMIS_TASKS_EXE`, else the package's debug build (the README's test command builds it first).
+    static var cliExecutable: String {
+        if let explicit = ProcessInfo.processInfo.environment["THYMIS_TASKS_EXE"] { return explicit }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/thymis-tasks").path
     }
 }

@@ -44,7 +44,7 @@ struct DeploySubmit: AsyncParsableCommand {
         if let commit { fields["commit"] = .string(commit) }
         if let confirmTimeout {
             guard SwitchPolicy.confirmTimeoutRange.contains(confirmTimeout) else {
-                throw CLIError("--confirm-timeout is \(confirmTimeout); give 10 to 3600 seconds", code: ExitCodes.usage)
+                throw CLIError("--confirm-timeout is \(confirmTimeout); give 10 to 3600 seconds", code: ExitCodes.badInput)
             }
             fields["confirm_timeout"] = .number(Double(confirmTimeout))
         }
