@@ -211,15 +211,7 @@ struct SafeSwitchTests {
         let (project, good) = try await deployedOnce(engine)
         try project.rewrite(["kiosk": .breaksAccess])
         try project.commit("a configuration that locks the controller out")
-        guard case .object(var entry) = device.deviceEntry("kiosk-1") else { return }
-        entry["user"] = entry.removeValue(forKey: "username")
-        let devices: [[String: Any]] = [entry.compactMapValues { value -> Any? in
-            switch value {
-            case .string(let text): return text
-            case .number(let number): return Int(number)
-            default: return nil
-            }
-        }]
+        let devices = [device.projectFileEntry("kiosk-1")]
         try project.writeProjectFile(["devices": devices, "ssh": ["identity": device.clientKey], "deploy": ["confirm_timeout": 10]])
 
         // The real command line, whose submit starts an engine in the background: that process is killed.

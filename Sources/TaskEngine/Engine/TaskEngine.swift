@@ -387,6 +387,24 @@ public actor TaskEngine {
         return records
     }
 
+    /// Children that will never run (a rollout halted before their wave): stored already ended, as
+    /// cancelled, with `reason`, so every device of the deploy has its row and its reason.
+    func recordSkippedChildren(of parent: UUID, _ submissions: [ValidatedSubmission], reason: String) throws -> [TaskRecord] {
+        let now = Date()
+        let records = submissions.map { submission -> TaskRecord in
+            var record = Self.newRecord(submission, parent: parent, retryOf: nil)
+            record.state = .failed
+            record.cancelled = true
+            record.failureReason = reason
+            record.endedAt = now
+            return record
+        }
+        try store.insert(records)
+        for record in records { publish(.taskChanged(record.id)) }
+        publish(.taskChanged(parent))
+        return records
+    }
+
     func waitForChildren(of parent: UUID) async {
         guard let wait = childWaits[parent], !wait.remaining.isEmpty else {
             childWaits[parent] = nil

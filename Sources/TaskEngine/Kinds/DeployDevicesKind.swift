@@ -2,7 +2,9 @@ import Foundation
 
 /// Deploy Devices: a parent that takes no slot; it fixes the revision once (refusing a dirty
 /// repository) and runs one Deploy to Device child per device in the `remote` pool. One failing
-/// device fails only its child; the parent then fails naming it.
+/// device fails only its child; the parent then fails naming it. With a rollout (`canary`,
+/// `wave_size`, `max_failures`, or the project file's `deploy.rollout`) the children run in waves,
+/// canaries first, and more failures than the budget leave the later waves unstarted (`RolloutPlan`).
 public struct DeployDevicesKind: TaskKind {
     public static let type = "deploy_devices_task"
     public static let typeName = "Deploy Devices"
@@ -12,10 +14,11 @@ public struct DeployDevicesKind: TaskKind {
     let fields: SubmissionFields
     let commit: String?
     let context: ProjectContext
+    let rollout: RolloutPlan
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["devices", "ssh_key_path", "known_hosts_path", "project_path", "commit", "connect_timeout"]
-                               + ProjectContext.fields + SwitchPolicy.Overrides.fields)
+                               + ProjectContext.fields + SwitchPolicy.Overrides.fields + RolloutSettings.fields)
         devices = try fields.objectArray("devices", maxItems: 1000) { (device: SubmissionFields) throws(SubmissionError) in
             try DeviceAddress(device)
         }
@@ -27,6 +30,13 @@ public struct DeployDevicesKind: TaskKind {
         }
         commit = try GitRevision.optional(fields)
         context = try ProjectContext(fields, projectPath: ProjectPath.validate(fields))
+        let identifiers = devices.map(\.identifier)
+        let asked = try RolloutSettings.read(fields)
+        if let problem = asked.problem(devices: identifiers, names: ("canary", "wave_size", "max_failures")) {
+            throw .invalidValue(type: fields.context, field: problem.setting, reason: problem.reason)
+        }
+        rollout = RolloutPlan(devices: identifiers,
+                              settings: RolloutSettings.merged(submission: asked, file: context.projectFile?.rollout, devices: identifiers))
         self.fields = fields
         // Check every child now, so a bad device refuses the whole deploy before anything runs.
         for index in devices.indices { _ = try childSubmission(index, commit: commit ?? String(repeating: "0", count: 40)) }
@@ -42,8 +52,45 @@ public struct DeployDevicesKind: TaskKind {
         let children = try devices.indices.map { index in
             do { return try childSubmission(index, commit: revision) } catch { throw TaskFailure("\(error)") }
         }
-        try await run.runChildrenRequiringSuccess(children)
-        run.setProgress("deployed \(revision.prefix(12)) to \(devices.count) device\(devices.count == 1 ? "" : "s")")
+        guard rollout.waves.count > 1 || rollout.failureBudget != nil else {
+            try await run.runChildrenRequiringSuccess(children)
+            run.setProgress("deployed \(revision.prefix(12)) to \(devices.count) device\(devices.count == 1 ? "" : "s")")
+            return
+        }
+        try await runWaves(children, in: run)
+    }
+
+    /// One wave after another; the parent's result lists every device's outcome by wave.
+    private func runWaves(_ children: [ValidatedSubmission], in run: TaskRun) async throws {
+        let identifiers = devices.map(\.identifier)
+        var result = RolloutResult(plan: rollout, devices: identifiers)
+        var ended: [TaskRecord] = []
+        for (number, wave) in rollout.waves.enumerated() {
+            run.setProgress(result.progress(currentWave: number))
+            try? run.record(result: result)
+            let records = try await run.runChildren(wave.map { children[$0] })
+            ended += records
+            let halt = result.record(wave: number, records.map { ($0.id, Self.outcome(of: $0)) })
+            run.setProgress(result.progress(currentWave: number))
+            try? run.record(result: result)
+            guard let halt else { continue }
+            let rest = rollout.waves[(number + 1)...].joined().map { children[$0] }
+            let skipped = try await run.skipChildren(rest, reason: "not started: the rollout halted after \(halt)")
+            result.skipAfter(wave: number, tasks: skipped.map(\.id))
+            run.setProgress(result.progress(currentWave: nil))
+            try? run.record(result: result)
+            throw TaskFailure("rollout halted: \(halt); \(rest.count) device\(rest.count == 1 ? "" : "s") not started")
+        }
+        run.setProgress(result.progress(currentWave: nil))
+        try TaskRun.requireSuccess(of: ended)
+    }
+
+    /// How a device's deploy ended, from its typed result (issue 26), for the failure budget.
+    static func outcome(of child: TaskRecord) -> RolloutDeviceOutcome {
+        let ending = child.result(as: DeployDeviceResult.self)?.switchOutcome?.ending
+        if child.state == .completed { return ending == .switched ? .switched : .confirmed }
+        if child.cancelled { return .cancelled }
+        return ending == .rolledBack ? .rolledBack : .failed
     }
 
     /// The deploy_device_task of one device: the shared fields of this submission plus its device.
@@ -51,6 +98,7 @@ public struct DeployDevicesKind: TaskKind {
         var child = fields.object
         child["type"] = .string(DeployDeviceKind.type)
         child["devices"] = nil
+        for field in RolloutSettings.fields { child[field] = nil }
         child["device"] = devices[index].json
         child["commit"] = .string(commit)
         child["project_path"] = .string(context.projectPath)

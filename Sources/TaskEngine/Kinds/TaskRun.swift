@@ -108,10 +108,22 @@ public final class TaskRun: Sendable {
         return try records.map { try store.task($0.id) ?? $0 }
     }
 
+    /// Stores children that will not run (a rollout halted), ended and cancelled with `reason`.
+    @discardableResult
+    public func skipChildren(_ submissions: [ValidatedSubmission], reason: String) async throws -> [TaskRecord] {
+        try await engine.recordSkippedChildren(of: taskID, submissions, reason: reason)
+    }
+
     /// Runs the children and fails the task unless every child completed, naming those that did not.
     @discardableResult
     public func runChildrenRequiringSuccess(_ submissions: [ValidatedSubmission]) async throws -> [TaskRecord] {
         let children = try await runChildren(submissions)
+        try Self.requireSuccess(of: children)
+        return children
+    }
+
+    /// Fails the task unless every child completed, naming up to ten that did not.
+    static func requireSuccess(of children: [TaskRecord]) throws {
         let failed = children.filter { $0.state != .completed }
         guard failed.isEmpty else {
             let names = failed.prefix(10).map { child in
@@ -120,7 +132,6 @@ public final class TaskRun: Sendable {
             let more = failed.count > 10 ? " and \(failed.count - 10) more" : ""
             throw TaskFailure("\(failed.count) of \(children.count) failed: \(names.joined(separator: "; "))\(more)")
         }
-        return children
     }
 
     /// Records what the plan found out, typed by its kind (e.g. a device's previous and new system),

@@ -34,6 +34,8 @@ public struct ProjectFile: Sendable {
     public var autoUpdate = AutoUpdateSettings()
     /// How deploys switch devices (`deploy`: confirm_timeout, rollback, health_command, health_timeout).
     public var deploy: SwitchPolicy.Overrides?
+    /// Waves for deploys of several devices (`deploy.rollout`: canary, wave_size, max_failures).
+    public var rollout: RolloutSettings?
 
     public struct AutoUpdateSettings: Sendable, Equatable {
         /// When `serve --project DIR` submits Auto-update on its own; nil: only when submitted.

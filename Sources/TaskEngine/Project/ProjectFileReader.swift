@@ -27,6 +27,10 @@ struct ProjectFileReader {
             throw .invalidValue(type: "devices[\(index)]", field: "identifier",
                                 reason: "is \"\(device.identifier)\", which an earlier device already uses")
         }
+        let rollout = try readRollout(fields)
+        for canary in rollout?.canaries ?? [] where !devices.contains(where: { $0.identifier == canary }) {
+            throw .invalidValue(type: "deploy.rollout", field: "canary", reason: "names \"\(canary)\", which is not a device of this file")
+        }
         let images = try object(fields, "images")
         try images.requireOnly(["directory", "attribute"])
         let build = try object(fields, "build")
@@ -39,7 +43,8 @@ struct ProjectFileReader {
             buildAttribute: try Self.attribute(build, "attribute"),
             systemProfile: try Self.profile(fields, "system_profile"),
             autoUpdate: try readAutoUpdate(fields),
-            deploy: try readDeploy(fields))
+            deploy: try readDeploy(fields),
+            rollout: rollout)
     }
 
     private func readAutoUpdate(_ fields: SubmissionFields) throws(SubmissionError) -> ProjectFile.AutoUpdateSettings {
@@ -63,8 +68,15 @@ struct ProjectFileReader {
     private func readDeploy(_ fields: SubmissionFields) throws(SubmissionError) -> SwitchPolicy.Overrides? {
         guard fields.object["deploy"] != nil, fields.object["deploy"] != .null else { return nil }
         let deploy = try object(fields, "deploy")
-        try deploy.requireOnly(SwitchPolicy.Overrides.fields)
+        try deploy.requireOnly(SwitchPolicy.Overrides.fields + ["rollout"])
         return try SwitchPolicy.Overrides.read(deploy)
+    }
+
+    private func readRollout(_ fields: SubmissionFields) throws(SubmissionError) -> RolloutSettings? {
+        let rollout = try object(try object(fields, "deploy"), "rollout", context: "deploy.rollout")
+        guard !rollout.object.isEmpty else { return nil }
+        try rollout.requireOnly(RolloutSettings.fields)
+        return try RolloutSettings.read(rollout)
     }
 
     private func readDevice(_ fields: SubmissionFields, ssh: ProjectFile.SSHSettings) throws(SubmissionError) -> ProjectDevice {

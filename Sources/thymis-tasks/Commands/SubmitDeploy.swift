@@ -27,6 +27,12 @@ struct DeploySubmit: AsyncParsableCommand {
     var confirmTimeout: Int?
     @Flag(help: "Switch without confirmation or rollback: a device that the new configuration cuts off stays cut off.")
     var noRollback = false
+    @Option(help: ArgumentHelp("Deploy this device first, in a wave of its own (repeatable; needs several devices).", valueName: "id"))
+    var canary: [String] = []
+    @Option(help: ArgumentHelp("Devices per wave after the canaries: a count or a percentage of the devices (e.g. 5 or 25%).", valueName: "n|p%"))
+    var waveSize: String?
+    @Option(help: ArgumentHelp("Devices that may fail or roll back before the remaining waves are not started (default 0 with waves).", valueName: "n"))
+    var maxFailures: Int?
 
     func run() async throws {
         guard all != !devices.isEmpty else {
@@ -49,6 +55,33 @@ struct DeploySubmit: AsyncParsableCommand {
             fields["confirm_timeout"] = .number(Double(confirmTimeout))
         }
         if noRollback { fields["rollback"] = .bool(false) }
+        try addRollout(to: &fields, devices: chosen.map(\.identifier))
         try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
+    }
+
+    /// The rollout flags, checked here so the error names the flag (the engine checks the fields again).
+    private func addRollout(to fields: inout [String: JSONValue], devices: [String]) throws {
+        var settings = RolloutSettings(canaries: canary, maxFailures: maxFailures)
+        if let waveSize {
+            guard let size = RolloutSettings.WaveSize(waveSize) else {
+                throw CLIError("--wave-size is \(waveSize); give a device count from 1 or a percentage from 1% to 100% (e.g. 5 or 25%)",
+                               code: ExitCodes.badInput)
+            }
+            settings.waveSize = size
+        }
+        if let maxFailures, maxFailures < 0 {
+            throw CLIError("--max-failures is \(maxFailures); give 0 or more", code: ExitCodes.badInput)
+        }
+        if let problem = settings.problem(devices: devices, names: ("--canary", "--wave-size", "--max-failures")) {
+            throw CLIError("\(problem.setting) \(problem.reason)", code: ExitCodes.badInput)
+        }
+        if !canary.isEmpty { fields["canary"] = .array(canary.map { .string($0) }) }
+        if let size = settings.waveSize {
+            switch size {
+            case .count(let count): fields["wave_size"] = .number(Double(count))
+            case .percent: fields["wave_size"] = .string(size.description)
+            }
+        }
+        if let maxFailures { fields["max_failures"] = .number(Double(maxFailures)) }
     }
 }

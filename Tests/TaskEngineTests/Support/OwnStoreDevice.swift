@@ -167,6 +167,14 @@ final class OwnStoreDevice: @unchecked Sendable {
         return process.terminationStatus == 0
     }
 
+    /// This device as an entry of a project file's `devices`, with `extra` fields (e.g. a health command).
+    func projectFileEntry(_ identifier: String, configuration: String = "kiosk", extra: [String: Any] = [:]) -> [String: Any] {
+        var entry: [String: Any] = ["identifier": identifier, "host": "127.0.0.1", "port": port, "user": "root",
+                                    "configuration": configuration, "host_key": hostPublicKey]
+        entry.merge(extra) { $1 }
+        return entry
+    }
+
     /// A device entry of a deploy submission for this device.
     func deviceEntry(_ identifier: String, configuration: String = "kiosk", profile: String? = nil) -> JSONValue {
         var entry: [String: JSONValue] = [

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import TaskEngine
+
+/// The rollout's decisions as pure values (issue 26): waves, the failure budget, the parent's line.
+@Suite("rollout plans: canaries first, waves by count or percentage, the failure budget")
+struct RolloutPlanTests {
+    let devices = (1...10).map { "kiosk-\($0)" }
+
+    @Test("canaries form the first wave; the rest follow in waves of a count or a percentage, rounded up")
+    func waves() {
+        let plan = RolloutPlan(devices: devices, settings: RolloutSettings(canaries: ["kiosk-3"], waveSize: .count(4)))
+        #expect(plan.waves == [[2], [0, 1, 3, 4], [5, 6, 7, 8], [9]])
+        #expect(plan.failureBudget == 0)
+        let percent = RolloutPlan(devices: devices, settings: RolloutSettings(waveSize: .percent(25)))
+        #expect(percent.waves.map(\.count) == [3, 3, 3, 1])
+        #expect(RolloutPlan(devices: devices, settings: RolloutSettings(canaries: ["kiosk-1", "kiosk-2"])).waves.map(\.count) == [2, 8])
+        // No rollout: one wave, nothing ever halts.
+        let plain = RolloutPlan(devices: devices, settings: RolloutSettings())
+        #expect(plain.waves == [Array(0..<10)] && plain.failureBudget == nil)
+        #expect(RolloutPlan(devices: devices, settings: RolloutSettings(waveSize: .percent(100))).waves.count == 1)
+    }
+
+    @Test("wave sizes parse as a count from 1 or a percentage from 1% to 100%")
+    func waveSizes() {
+        #expect(RolloutSettings.WaveSize("5") == .count(5) && RolloutSettings.WaveSize("25%") == .percent(25))
+        for bad in ["0", "-1", "0%", "101%", "x", "", "5.5", "%"] { #expect(RolloutSettings.WaveSize(bad) == nil, "\(bad)") }
+    }
+
+    @Test("bad settings name the setting: unknown canary, a canary of a single device, a wave larger than the fleet, a budget over it")
+    func problems() {
+        let names = ("--canary", "--wave-size", "--max-failures")
+        #expect(RolloutSettings(canaries: ["kiosk-99"]).problem(devices: devices, names: names)?.setting == "--canary")
+        #expect(RolloutSettings(canaries: ["kiosk-1"]).problem(devices: ["kiosk-1"], names: names)?.reason == "needs a deploy of several devices; this one has 1")
+        #expect(RolloutSettings(waveSize: .count(11)).problem(devices: devices, names: names)?.setting == "--wave-size")
+        #expect(RolloutSettings(maxFailures: 11).problem(devices: devices, names: names)?.setting == "--max-failures")
+        #expect(RolloutSettings(canaries: ["kiosk-1", "kiosk-1"]).problem(devices: devices, names: names)?.reason == "names a device twice")
+        #expect(RolloutSettings(canaries: ["kiosk-1"], waveSize: .count(10), maxFailures: 10).problem(devices: devices, names: names) == nil)
+    }
+
+    @Test("a failure over the budget halts the rollout, naming the device; the parent's line counts outcomes")
+    func budget() {
+        let plan = RolloutPlan(devices: devices, settings: RolloutSettings(canaries: ["kiosk-1"], waveSize: .count(3), maxFailures: 1))
+        var result = RolloutResult(plan: plan, devices: devices)
+        #expect(result.progress(currentWave: 0) == "wave 1/4 · 0/10 confirmed")
+        #expect(result.record(wave: 0, [(UUID(), .confirmed)]) == nil)
+        #expect(result.record(wave: 1, [(UUID(), .confirmed), (UUID(), .rolledBack), (UUID(), .confirmed)]) == nil)
+        #expect(result.progress(currentWave: 2) == "wave 3/4 · 3/10 confirmed · 1 rolled back")
+        let halt = result.record(wave: 2, [(UUID(), .confirmed), (UUID(), .failed), (UUID(), .confirmed)])
+        #expect(halt == "kiosk-6 failed in wave 3 (2 failures, 1 allowed)")
+        result.skipAfter(wave: 2, tasks: [UUID(), UUID(), UUID()])
+        #expect(result.progress(currentWave: nil) == "5/10 confirmed · 1 rolled back · 1 failed · 3 not started")
+        // The last wave's failures halt nothing: nothing comes after it.
+        var last = RolloutResult(plan: RolloutPlan(devices: ["a", "b"], settings: RolloutSettings(canaries: ["a"])), devices: ["a", "b"])
+        #expect(last.record(wave: 0, [(UUID(), .confirmed)]) == nil && last.record(wave: 1, [(UUID(), .rolledBack)]) == nil)
+    }
+
+    @Test("the project file's rollout applies under the submission's, field by field, and only to the devices deployed")
+    func merged() {
+        let file = RolloutSettings(canaries: ["kiosk-1", "kiosk-9"], waveSize: .count(50), maxFailures: 2)
+        let merged = RolloutSettings.merged(submission: RolloutSettings(maxFailures: 0), file: file, devices: ["kiosk-1", "kiosk-2", "kiosk-3"])
+        #expect(merged == RolloutSettings(canaries: ["kiosk-1"], waveSize: .count(3), maxFailures: 0))
+        #expect(RolloutSettings.merged(submission: RolloutSettings(), file: file, devices: ["kiosk-1"]) == RolloutSettings())
+    }
+}
