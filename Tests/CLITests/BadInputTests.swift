@@ -78,14 +78,26 @@ struct BadInputTests {
     func deployFlags() async throws {
         defer { cli.cleanUp() }
         let project = try cli.makeProject("fleet", configurations: ["kiosk": "mkdir -p $out"])
-        let file: [String: Any] = ["devices": [["identifier": "kiosk-1", "configuration": "kiosk", "host": "127.0.0.1",
-                                                "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0m6wJ8mBq0xXlPz1Y9iJcF3r5M3Hq6cYw8m3Y1bq2n"]],
+        let file: [String: Any] = ["devices": ["kiosk-1", "kiosk-2"].map { ["identifier": $0, "configuration": "kiosk", "host": "127.0.0.1",
+                                                "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0m6wJ8mBq0xXlPz1Y9iJcF3r5M3Hq6cYw8m3Y1bq2n"] },
                                    "ssh": ["identity": "/etc/hostname"]]
         try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: project + "/thymis-project.json"))
         for timeout in ["5", "3601", "0"] {
             let result = try await cli.run(["submit", "deploy", "--project", project, "--all", "--confirm-timeout", timeout])
             #expect(result.status == 2, "\(timeout): exit \(result.status) \(result.stderr)")
             #expect(result.stderr.contains("--confirm-timeout is \(timeout); give 10 to 3600 seconds"), "\(result.stderr)")
+        }
+        // Rollout flags: each refusal names its flag.
+        let rollouts: [([String], String)] = [
+            (["--all", "--canary", "kiosk-9"], "--canary names kiosk-9, which is not one of the devices being deployed (kiosk-1, kiosk-2)"),
+            (["--device", "kiosk-1", "--canary", "kiosk-1"], "--canary needs a deploy of several devices; this one has 1"),
+            (["--all", "--wave-size", "0"], "--wave-size is 0; give a device count from 1 or a percentage"),
+            (["--all", "--wave-size", "3"], "--wave-size is 3, more than the 2 devices being deployed"),
+            (["--all", "--max-failures", "5"], "--max-failures is 5; give 0 to 2"),
+        ]
+        for (flags, says) in rollouts {
+            let result = try await cli.run(["submit", "deploy", "--project", project] + flags)
+            #expect(result.status == 2 && result.stderr.contains(says), "\(flags): exit \(result.status) \(result.stderr)")
         }
         let raw = #"{"type": "deploy_devices_task", "project_path": "\#(project)", "ssh_key_path": "/etc/hostname", "rollback": "no", "#
             + #""devices": [{"identifier": "kiosk-1", "host": "127.0.0.1", "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0m6wJ8mBq0xXlPz1Y9iJcF3r5M3Hq6cYw8m3Y1bq2n"}]}"#

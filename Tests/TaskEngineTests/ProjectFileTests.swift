@@ -50,6 +50,7 @@ struct ProjectFileTests {
         #expect(SwitchPolicy.resolve([submission, file.devices[2].switchOverrides, file.deploy]).rollback == false)
         #expect(SwitchPolicy.resolve([submission, file.devices[2].switchOverrides, file.deploy]).confirmTimeout == 30)
         #expect(SwitchPolicy.resolve([]) == SwitchPolicy(confirmTimeout: 60, rollback: true))
+        #expect(file.rollout == RolloutSettings(canaries: ["kiosk-1"], waveSize: .percent(25), maxFailures: 1))
     }
 
     @Test("errors name the file, the device and the field")
@@ -70,6 +71,8 @@ struct ProjectFileTests {
             (#"{"deploy": {"rollback": "no"}}"#, #"deploy: field "rollback" must be true or false, not a string"#),
             (#"{"deploy": {"health_command": "a\nb"}}"#, #"deploy: field "health_command" must be one non-empty command line"#),
             (#"{"deploy": {"confirm": 60}}"#, #"deploy: unknown field "confirm""#),
+            (#"{"deploy": {"rollout": {"canary": ["kiosk-9"]}}}"#, #"deploy.rollout: field "canary" names "kiosk-9", which is not a device of this file"#),
+            (#"{"deploy": {"rollout": {"wave_size": "0%"}}}"#, #"deploy.rollout: field "wave_size" is "0%"; give a device count from 1, or a percentage"#),
             (#"{"devices": [{"identifier": "k", "host": "h", "host_key": "ssh-ed25519 AAAA", "confirm_timeout": 4000}]}"#,
              #"device "k" (devices[0]): field "confirm_timeout" is 4000; it must be between 10 and 3600"#),
             (#"{"devices": "#, "is not valid JSON ("),

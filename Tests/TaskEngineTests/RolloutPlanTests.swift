@@ -50,6 +50,10 @@ struct RolloutPlanTests {
         #expect(halt == "kiosk-6 failed in wave 3 (2 failures, 1 allowed)")
         result.skipAfter(wave: 2, tasks: [UUID(), UUID(), UUID()])
         #expect(result.progress(currentWave: nil) == "5/10 confirmed · 1 rolled back · 1 failed · 3 not started")
+        #expect(result.waveLines == ["wave 1: kiosk-1 confirmed", "wave 2: kiosk-2 confirmed, kiosk-3 rolled back, kiosk-4 confirmed",
+                                     "wave 3: kiosk-5 confirmed, kiosk-6 failed, kiosk-7 confirmed",
+                                     "wave 4: kiosk-8 not started, kiosk-9 not started, kiosk-10 not started",
+                                     "halted: kiosk-6 failed in wave 3 (2 failures, 1 allowed)"])
         // The last wave's failures halt nothing: nothing comes after it.
         var last = RolloutResult(plan: RolloutPlan(devices: ["a", "b"], settings: RolloutSettings(canaries: ["a"])), devices: ["a", "b"])
         #expect(last.record(wave: 0, [(UUID(), .confirmed)]) == nil && last.record(wave: 1, [(UUID(), .rolledBack)]) == nil)

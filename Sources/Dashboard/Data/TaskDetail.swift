@@ -157,6 +157,22 @@ struct TaskDetail {
         return lines
     }
 
+    /// What the task recorded as its result (a device's systems and how its switch ended, a
+    /// rollout's waves), the same words as `show`.
+    var resultLines: [LogLine] {
+        var lines: [LogLine] = []
+        if let system = record.result(as: DeployDeviceResult.self) {
+            lines.append(.styled([StyledRun("device system", Self.heading)]))
+            lines.append(Self.text("  " + system.summary))
+        }
+        if let rollout = record.result(as: RolloutResult.self) {
+            lines.append(.styled([StyledRun("rollout", Self.heading)]))
+            lines += rollout.waveLines.map { Self.text("  " + $0) }
+        }
+        if !lines.isEmpty { lines.append(.styled([])) }
+        return lines
+    }
+
     func submissionDocument() -> TextDocument {
         let pretty = (try? JSONValue.parse(Data(record.redactedSubmission.utf8)).canonicalText(pretty: true))
             ?? record.redactedSubmission
@@ -167,6 +183,7 @@ struct TaskDetail {
             lines += Self.multiline(reason)
             lines.append(.styled([]))
         }
+        lines += resultLines
         lines += [LogLine.styled([StyledRun("\(record.displayName) · \(record.type)", Self.heading)]),
                   LogLine.styled([StyledRun("secret fields are shown as <redacted>", Self.label)])]
         lines += Self.multiline(pretty, indent: "")

@@ -193,7 +193,7 @@ struct DashboardModel: Sendable {
                 let type = types[selected]
                 var form = TaskForms.form(for: type, typeName: registry.typeName(of: type), defaults: formDefaults)
                 // With a remembered project, a form that picks from its file starts on the list.
-                if form.checklist?.entries.isEmpty == false { form.focusedField = form.fields.count }
+                if form.checklist?.entries.isEmpty == false { form.focusedField = form.checklistStop }
                 modal = .newTaskForm(form)
             case .closeDialog: modal = nil
             default: break
@@ -225,18 +225,19 @@ struct DashboardModel: Sendable {
             }
             form.checklist = checklist
         }
+        let field = form.focusedFieldIndex ?? 0
         switch action {
         case .type(let c) where !form.isChecklistFocused:
-            form.fields[index].line.insert(c)
+            form.fields[field].line.insert(c)
             form.error = nil
         case .eraseCharacter where !form.isChecklistFocused:
-            form.fields[index].line.deleteBackward()
+            form.fields[field].line.deleteBackward()
         case .eraseForward where !form.isChecklistFocused:
-            form.fields[index].line.deleteForward()
+            form.fields[field].line.deleteForward()
         case .moveCursor(let move) where !form.isChecklistFocused:
-            form.fields[index].line.move(move)
+            form.fields[field].line.move(move)
         case .clearText where !form.isChecklistFocused:
-            form.fields[index].value = ""
+            form.fields[field].value = ""
         case .nextField:
             form.readProjectFileIfNeeded()
             form.focusedField = (index + 1) % form.focusStops
@@ -247,7 +248,7 @@ struct DashboardModel: Sendable {
             form.readProjectFileIfNeeded()
             if let refusal = Self.pickRefusal(form) {
                 form.error = refusal
-                if form.checklist?.entries.isEmpty == false { form.focusedField = form.fields.count }
+                if form.checklist?.entries.isEmpty == false { form.focusedField = form.checklistStop }
                 break
             }
             let json = form.submissionJSON

@@ -60,8 +60,11 @@ struct NewTaskForm: Equatable, Sendable {
     var checklist: ProjectChecklist?
     /// What the form picks from the project file, if anything.
     var pick: ProjectPick?
-    /// The field with the cursor; `fields.count` is the checklist.
+    /// The focus stop with the cursor: the fields in order, with the checklist at `checklistStop`.
     var focusedField = 0
+    /// How many of `fields` come after the checklist (a deploy's rollout options, which name the
+    /// devices ticked above them).
+    var trailingFieldCount = 0
     /// Why the last submit was refused (the registry's words).
     var error: String?
 
@@ -86,8 +89,17 @@ struct NewTaskForm: Equatable, Sendable {
         return true
     }
 
+    /// The focus stop of the checklist: after the leading fields.
+    var checklistStop: Int { fields.count - trailingFieldCount }
     /// The focus is on the checklist, not a text field.
-    var isChecklistFocused: Bool { hasChecklistStop && focusedField == fields.count }
+    var isChecklistFocused: Bool { hasChecklistStop && focusedField == checklistStop }
+    /// The index in `fields` of the focused field; nil on the checklist.
+    var focusedFieldIndex: Int? {
+        if isChecklistFocused { return nil }
+        return hasChecklistStop && focusedField > checklistStop ? focusedField - 1 : focusedField
+    }
+    /// The focus stop of `fields[index]`.
+    func stop(ofField index: Int) -> Int { hasChecklistStop && index >= checklistStop ? index + 1 : index }
     /// Text fields plus the checklist, for Tab.
     var focusStops: Int { fields.count + (hasChecklistStop ? 1 : 0) }
 
@@ -108,6 +120,9 @@ struct NewTaskForm: Equatable, Sendable {
             switch field.kind {
             case .text: object[field.name] = .string(field.value)
             case .integer: object[field.name] = Double(field.value).map(JSONValue.number) ?? .string(field.value)
+            case .list:
+                let items = field.value.split(whereSeparator: { $0 == "," || $0 == " " }).map { JSONValue.string(String($0)) }
+                if !items.isEmpty { object[field.name] = .array(items) }
             case .json:
                 // The raw-JSON fallback form: the field is the whole submission.
                 return field.value
@@ -127,7 +142,8 @@ struct NewTaskForm: Equatable, Sendable {
 
 /// One input of the new-task form.
 struct FormField: Equatable, Sendable {
-    enum Kind: Equatable, Sendable { case text, integer, json }
+    /// `list`: words separated by commas or spaces, sent as an array of strings.
+    enum Kind: Equatable, Sendable { case text, integer, list, json }
     /// The submission field name (snake_case, as in Thymis).
     var name: String
     var label: String

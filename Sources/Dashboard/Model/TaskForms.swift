@@ -35,7 +35,21 @@ enum TaskForms {
         for index in fields.indices {
             if let value = defaults[fields[index].name], fields[index].value.isEmpty { fields[index].value = value }
         }
-        var form = NewTaskForm(type: type, title: typeName, fields: fields)
+        // After the devices they name: how the switch and the rollout go (empty: the project file's, else the defaults).
+        var trailing: [FormField] = []
+        if type == "deploy_devices_task" {
+            trailing = [
+                FormField(name: "canary", label: "Canary devices", kind: .list, isRequired: false, hint: "ids deployed first, e.g. kiosk-1"),
+                FormField(name: "wave_size", label: "Wave size", isRequired: false, hint: "then devices per wave: 5 or 25% (default: all)"),
+                FormField(name: "max_failures", label: "Max failures", kind: .integer, isRequired: false, hint: "before the rest is not started (0)"),
+            ]
+        }
+        if type == "deploy_devices_task" || type == "deploy_device_task" {
+            trailing.append(FormField(name: "confirm_timeout", label: "Confirm timeout", kind: .integer, isRequired: false,
+                                      hint: "seconds to confirm, else it rolls back (60)"))
+        }
+        var form = NewTaskForm(type: type, title: typeName, fields: fields + trailing)
+        form.trailingFieldCount = trailing.count
         switch type {
         case "deploy_devices_task": form.pick = .devices
         case "deploy_device_task": form.pick = .device

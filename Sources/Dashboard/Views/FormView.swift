@@ -14,25 +14,33 @@ struct FormView {
         let width = max(20, min(Self.preferredWidth, size.columns - 6))
         var lines: [[StyledRun]] = [modalView.keyLine(keyMap, form.keyContext), []]
         var cursor: (line: Int, column: Int)?
-        for (index, field) in form.fields.enumerated() {
-            let focused = index == form.focusedField
-            let label = field.label + (field.isRequired ? "" : " (optional)") + ": "
-            let prefix = [StyledRun(focused ? "\(theme.foldClosed) " : "  ", theme.key), StyledRun(label, focused ? theme.key : .plain)]
-            let room = max(4, width - StyledText.displayWidth(of: prefix) - 1)
-            var line = prefix
-            if field.value.isEmpty {
-                line.append(StyledRun(String(field.hint.prefix(room)), theme.label))
-                if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix)) }
-            } else {
-                let window = EditWindow(field.line, columns: room, ellipsis: theme.ellipsis)
-                line.append(StyledRun(window.text))
-                if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix) + window.cursorColumn) }
+        func fieldLines(_ range: Range<Int>) {
+            for index in range {
+                let field = form.fields[index]
+                let focused = form.stop(ofField: index) == form.focusedField
+                let label = field.label + (field.isRequired ? "" : " (optional)") + ": "
+                let prefix = [StyledRun(focused ? "\(theme.foldClosed) " : "  ", theme.key), StyledRun(label, focused ? theme.key : .plain)]
+                let room = max(4, width - StyledText.displayWidth(of: prefix) - 1)
+                var line = prefix
+                if field.value.isEmpty {
+                    line.append(StyledRun(String(field.hint.prefix(room)), theme.label))
+                    if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix)) }
+                } else {
+                    let window = EditWindow(field.line, columns: room, ellipsis: theme.ellipsis)
+                    line.append(StyledRun(window.text))
+                    if focused { cursor = (lines.count, StyledText.displayWidth(of: prefix) + window.cursorColumn) }
+                }
+                lines.append(line)
             }
-            lines.append(line)
         }
+        fieldLines(0..<form.checklistStop)
         if form.pick != nil {
             lines.append([])
-            lines += checklistLines(form, width: width, rows: max(1, size.rows - 8 - lines.count))
+            lines += checklistLines(form, width: width, rows: max(1, size.rows - 8 - lines.count - form.trailingFieldCount))
+        }
+        if form.trailingFieldCount > 0 {
+            lines.append([])
+            fieldLines(form.checklistStop..<form.fields.count)
         }
         if let error = form.error {
             lines.append([])

@@ -14,7 +14,8 @@ public struct DeployDevicesKind: TaskKind {
     let fields: SubmissionFields
     let commit: String?
     let context: ProjectContext
-    let rollout: RolloutPlan
+    /// The waves this deploy runs (one wave when no rollout is asked for).
+    public let rollout: RolloutPlan
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["devices", "ssh_key_path", "known_hosts_path", "project_path", "commit", "connect_timeout"]

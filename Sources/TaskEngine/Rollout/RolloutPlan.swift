@@ -143,6 +143,15 @@ public struct RolloutResult: Codable, Sendable, Equatable {
         }
     }
 
+    /// One line per wave: "wave 1 (canary): kiosk-1 rolled back", for `show` and the dashboard.
+    public var waveLines: [String] {
+        waves.enumerated().map { number, wave in
+            "wave \(number + 1): " + wave.map { device in
+                "\(device.identifier) \(device.outcome.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") } ?? "pending")"
+            }.joined(separator: ", ")
+        } + (haltedBy.map { ["halted: \($0)"] } ?? [])
+    }
+
     /// "wave 2/4 · 9/20 confirmed · 1 rolled back", for the parent's row.
     public func progress(currentWave: Int?) -> String {
         let all = Array(waves.joined())

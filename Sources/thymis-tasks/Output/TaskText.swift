@@ -71,6 +71,9 @@ enum TaskText {
         }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
         if let system = record.result(as: DeployDeviceResult.self) { lines.append("system:     \(TerminalText.plain(system.summary))") }
+        if let rollout = record.result(as: RolloutResult.self) {
+            for (index, line) in rollout.waveLines.enumerated() { lines.append((index == 0 ? "rollout:    " : "            ") + TerminalText.plain(line)) }
+        }
         if let pruned = record.outputPruned { lines.append("output:     \(pruned.notice); the counts below are what it printed") }
         if let parent = record.parentID { lines.append("parent:     \(parent.uuidString.lowercased())") }
         if let retryOf = record.retryOf { lines.append("retry of:   \(retryOf.uuidString.lowercased())") }

@@ -45,4 +45,55 @@ struct DeployFormModelTests {
         guard case .newTaskForm(let refused)? = model.modal else { Issue.record("form closed"); return }
         #expect(refused.error?.contains("no thymis-project.json in \(root)/nowhere") == true, "\(refused.error ?? "")")
     }
+
+    @Test("Deploy Devices offers a rollout after the devices: canaries, wave size, failure budget and confirm timeout reach the submission")
+    func rolloutOptions() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dash-deploy-waves-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let file = #"{"devices": [{"identifier": "kiosk-1", "host": "10.0.0.1"}, {"identifier": "kiosk-2", "host": "10.0.0.2"}, {"identifier": "kiosk-3", "host": "10.0.0.3"}], "ssh": {"identity": "id", "known_hosts": "known_hosts"}}"#
+        try file.write(toFile: root + "/thymis-project.json", atomically: true, encoding: .utf8)
+        try "{ outputs = { self }: { }; }\n".write(toFile: root + "/flake.nix", atomically: true, encoding: .utf8)
+        for name in ["id", "known_hosts"] { try "x\n".write(toFile: root + "/" + name, atomically: true, encoding: .utf8) }
+
+        var model = Fixtures.model()
+        model.formDefaults = ["project_path": root]
+        _ = model.handle(.character("n"))
+        let position = TaskKindRegistry.standard.types.firstIndex(of: "deploy_devices_task")!
+        for _ in 0..<position { _ = model.handle(.character("j")) }
+        _ = model.handle(.key(.enter))
+        #expect(model.keyContext == .deviceChecklist, "the form opens on the devices, before the rollout fields")
+        _ = model.handle(.character("a"))
+        // Tab leaves the devices for the rollout fields below them.
+        _ = model.handle(.key(.tab))
+        #expect(model.keyContext == .newTaskForm)
+        for c in "kiosk-2" { _ = model.handle(.character(c)) }
+        _ = model.handle(.key(.tab))
+        for c in "50%" { _ = model.handle(.character(c)) }
+        _ = model.handle(.key(.tab))
+        _ = model.handle(.character("1"))
+        _ = model.handle(.key(.tab))
+        for c in "120" { _ = model.handle(.character(c)) }
+        guard case .newTaskForm(let form)? = model.modal else { Issue.record("no form"); return }
+        #expect(form.fields.map(\.name) == ["project_path", "canary", "wave_size", "max_failures", "confirm_timeout"])
+        #expect(form.value(of: "project_path") == root, "typing went to the rollout fields, not the path")
+        let submission = try JSONSerialization.jsonObject(with: Data(form.submissionJSON.utf8)) as! [String: Any]
+        #expect(submission["canary"] as? [String] == ["kiosk-2"])
+        #expect(submission["wave_size"] as? String == "50%")
+        #expect(submission["max_failures"] as? Int == 1 && submission["confirm_timeout"] as? Int == 120)
+        #expect((submission["devices"] as? [Any])?.count == 3)
+        // What the registry makes of it: canary first, then waves of two (50% of 3, rounded up).
+        let validated = try TaskKindRegistry.standard.validate(Data(form.submissionJSON.utf8))
+        let deploy = try #require(validated.kind as? DeployDevicesKind)
+        #expect(deploy.rollout.waves == [[1], [0, 2]] && deploy.rollout.failureBudget == 1)
+        // A canary that is not ticked is refused by the registry, naming the field.
+        _ = model.handle(.key(.backTab))
+        _ = model.handle(.key(.backTab))
+        _ = model.handle(.key(.backTab))
+        _ = model.handle(.ctrl("u"))
+        for c in "kiosk-9" { _ = model.handle(.character(c)) }
+        _ = model.handle(.key(.enter))
+        guard case .newTaskForm(let refused)? = model.modal else { Issue.record("form closed"); return }
+        #expect(refused.error?.contains("canary") == true && refused.error?.contains("kiosk-9") == true, "\(refused.error ?? "")")
+    }
 }

@@ -71,7 +71,7 @@ struct KeyMapTests {
             var checklist = ProjectChecklist(projectPath: "/x")
             checklist.entries = ["kiosk-1", "kiosk-2"].map { ProjectChecklist.Entry(identifier: $0, detail: "root@\($0):22", json: .object([:])) }
             form.checklist = checklist
-            form.focusedField = form.fields.count
+            form.focusedField = form.checklistStop
             model.modal = .newTaskForm(form)
         case .configurationList:
             var form = TaskForms.form(for: "build_device_image_task", typeName: "Build Image for Device")
