@@ -247,3 +247,70 @@ struct SafeSwitchTests {
         return root.appendingPathComponent(".build/debug/thymis-tasks").path
     }
 }
+
+/// Roll Back Device (issue 26) on the own-store device: the generations listed, the profile put
+/// back on an existing generation (no new one), the old configuration's switch run, confirmed.
+@Suite("Roll Back Device: back to the previous or a named generation, with the confirm-or-revert switch",
+       .serialized, .enabled(if: nixAndSSHAvailable && OwnStoreDevice.isAvailable))
+struct RollbackDeviceTests {
+    let environment: TestEnvironment
+    let device: OwnStoreDevice
+    init() throws {
+        environment = try TestEnvironment()
+        device = try OwnStoreDevice()
+    }
+
+    func submission(_ type: String, _ project: FixtureProject, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+        var fields: [String: JSONValue] = ["type": .string(type), "project_path": .string(project.path),
+                                           "ssh_key_path": .string(device.clientKey), "connect_timeout": .number(5)]
+        if type == DeployDevicesKind.type { fields["devices"] = .array([device.deviceEntry("kiosk-1")]) } else { fields["device"] = device.deviceEntry("kiosk-1") }
+        fields.merge(extra) { $1 }
+        return .object(fields)
+    }
+
+    func run(_ engine: TaskEngine, _ value: JSONValue) async throws -> TaskRecord {
+        let task = try await engine.submitValue(value)
+        return try await environment.store.waitFor(task.id, toBe: [.completed, .failed], timeout: .seconds(120))
+    }
+
+    @Test("two deploys, then roll back: generation 1 again, then forward to 2 by number; bad generations are named")
+    func rollBack() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
+        // A device with one generation has nothing to go back to.
+        #expect(try await run(engine, submission(DeployDevicesKind.type, project)).state == .completed)
+        let lone = try await run(engine, submission(RollbackDeviceKind.type, project))
+        #expect(lone.failureReason?.contains("the device has no generation before 1 of /nix/var/nix/profiles/system to go back to") == true,
+                "\(lone.failureReason ?? "")")
+        let first = try #require(try device.profileTarget())
+        try project.changeDerivations()
+        try project.commit("second")
+        #expect(try await run(engine, submission(DeployDevicesKind.type, project)).state == .completed)
+        let second = try #require(try device.profileTarget())
+        #expect(try device.generation() == 2 && second != first)
+
+        let back = try await run(engine, submission(RollbackDeviceKind.type, project))
+        #expect(back.state == .completed, "\(back.failureReason ?? "")")
+        #expect(back.displayName == "Roll back kiosk-1" && back.progress == "back on generation 1, confirmed")
+        // The profile points at generation 1 again: no third generation was made.
+        #expect(try device.generation() == 1 && device.profileTarget() == first)
+        #expect(!FileManager.default.fileExists(atPath: try device.path("/nix/var/nix/profiles/system-3-link")))
+        #expect(try device.lines(of: project.switchMarker) == ["kiosk switched", "kiosk switched", "kiosk switched"])
+        let result = try #require(back.result(as: DeployDeviceResult.self))
+        #expect(result.generations?.map(\.number) == [1, 2] && result.generations?.map(\.current) == [false, true])
+        #expect(result.generations?.map(\.storePath) == [first, second])
+        #expect(result.previous == DeviceSystem(storePath: second, generation: 2) && result.new == DeviceSystem(storePath: first, generation: 1))
+        #expect(result.switchOutcome?.ending == .confirmed)
+
+        let forward = try await run(engine, submission(RollbackDeviceKind.type, project, ["to_generation": .number(2)]))
+        #expect(forward.state == .completed, "\(forward.failureReason ?? "")")
+        #expect(try device.generation() == 2 && device.profileTarget() == second)
+
+        let missing = try await run(engine, submission(RollbackDeviceKind.type, project, ["to_generation": .number(9)]))
+        #expect(missing.failureReason == "generations failed: the device has no generation 9 of /nix/var/nix/profiles/system (it has 1, 2); give one of those")
+        let same = try await run(engine, submission(RollbackDeviceKind.type, project, ["to_generation": .number(2)]))
+        #expect(same.failureReason == "generations failed: generation 2 is the one /nix/var/nix/profiles/system is on already")
+        #expect(try device.generation() == 2)
+    }
+}

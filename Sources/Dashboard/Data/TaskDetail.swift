@@ -164,6 +164,10 @@ struct TaskDetail {
         if let system = record.result(as: DeployDeviceResult.self) {
             lines.append(.styled([StyledRun("device system", Self.heading)]))
             lines.append(Self.text("  " + system.summary))
+            if let generations = system.generations, !generations.isEmpty {
+                lines.append(.styled([StyledRun("generations of the system profile", Self.heading)]))
+                lines += generations.map { Self.text("  " + $0.line) }
+            }
         }
         if let rollout = record.result(as: RolloutResult.self) {
             lines.append(.styled([StyledRun("rollout", Self.heading)]))

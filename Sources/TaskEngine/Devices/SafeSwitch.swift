@@ -24,14 +24,18 @@ struct SafeSwitch {
     /// (a rollback's own switch takes time too).
     var rollbackGrace: Duration = .seconds(300)
 
-    /// Switches the device to `toplevel` and returns how it ended; records the result as it learns it.
-    func run(_ toplevel: String, in run: TaskRun, record: (DeployDeviceResult) -> Void) async throws -> (DeployDeviceResult, SwitchOutcome) {
+    /// Switches the device to `target` and returns how it ended; records the result as it learns it.
+    func run(_ target: DeviceSwitchScript.SwitchTarget, in run: TaskRun,
+             record: (DeployDeviceResult) -> Void) async throws -> (DeployDeviceResult, SwitchOutcome) {
         // The task and a random part: unique per attempt, and unknown to the output it parses.
         let token = "\(run.taskID.uuidString.prefix(8).lowercased())-" + String(UInt64.random(in: .min ... .max), radix: 36)
-        run.setProgress("switching to \(toplevel)")
+        switch target {
+        case .toplevel(let path): run.setProgress("switching to \(path)")
+        case .generation(let number): run.setProgress("switching to generation \(number)")
+        }
         do {
             let start = try await run.run(ssh("switch", DeviceSwitchScript.startCommand(
-                token: token, profile: profile, toplevel: toplevel, confirmTimeout: policy.confirmTimeout, rollback: policy.rollback)))
+                token: token, profile: profile, target: target, confirmTimeout: policy.confirmTimeout, rollback: policy.rollback)))
             // The script's first report says the profile is set and the switch runs; without it nothing changed.
             guard let started = SwitchReport.parse(stdoutText(start), token: token) else {
                 if start.exitCode == 255 { throw SSHOptions.failure(of: start, login: login, step: "switch") }

@@ -18,10 +18,11 @@ public struct TaskKindRegistry: Sendable {
         for kind in kinds { register(kind) }
     }
 
-    /// The seven task types of Thymis' Tasks view, and Auto-update.
+    /// The seven task types of Thymis' Tasks view, Auto-update and Roll Back Device.
     public static var standard: TaskKindRegistry {
         TaskKindRegistry([BuildProjectKind.self, FlakeUpdateKind.self, DeployDevicesKind.self, DeployDeviceKind.self,
-                          BuildDeviceImageKind.self, SSHCommandKind.self, RunNixOSVMKind.self, AutoUpdateKind.self])
+                          BuildDeviceImageKind.self, SSHCommandKind.self, RunNixOSVMKind.self, AutoUpdateKind.self,
+                          RollbackDeviceKind.self])
     }
 
     public mutating func register(_ kind: any TaskKind.Type) {

@@ -7,7 +7,8 @@
 /// confirms it within the timeout.
 ///
 /// Subcommands (each prints `thymis-switch-TOKEN KEY VALUE` lines through `report`):
-/// - `start PROFILE TOPLEVEL TIMEOUT ROLLBACK`: records the system before, sets the profile,
+/// - `start PROFILE TARGET TIMEOUT ROLLBACK`: records the system before, sets the profile to TARGET
+///   (a toplevel store path, a new generation; or `generation:N`, an existing one),
 ///   starts `run` detached, reports, then watches it (below) over the same connection.
 /// - `run`: (detached) `switch-to-configuration switch`; then, with ROLLBACK=1, waits for a
 ///   decision: `confirm`, `abort` (its cause in `abort-cause`) or, after TIMEOUT seconds, `timeout`.
@@ -116,10 +117,14 @@ enum DeviceSwitchScript {
         }
 
         start() {
-          put profile "$1"; put new "$2"; put timeout "$3"; put rollback "$4"
+          put profile "$1"; put timeout "$3"; put rollback "$4"
           put previous "$(system_of "$1")"
           if [ -e /run/current-system ]; then put running "$(readlink -f /run/current-system)"; else put running ""; fi
-          nix-env -p "$1" --set "$2" || { echo "nix-env could not set the profile $1" >&2; exit 3; }
+          case $2 in
+            generation:*) nix-env -p "$1" --switch-generation "${2#generation:}" ;;
+            *) nix-env -p "$1" --set "$2" ;;
+          esac || { echo "nix-env could not set the profile $1 to $2" >&2; exit 3; }
+          put new "$(readlink -f "$1")"
           put new-system "$(system_of "$1")"
           put state switching
           if [ -d /run/systemd/system ] && command -v systemd-run > /dev/null 2>&1; then
@@ -189,14 +194,29 @@ enum DeviceSwitchScript {
         esac
         """#
 
+    /// What a switch puts the profile on.
+    enum SwitchTarget: Sendable, Equatable {
+        /// A toplevel in the device's store: a new generation (Deploy to Device).
+        case toplevel(String)
+        /// A generation the profile has (Roll Back Device).
+        case generation(Int)
+
+        var scriptArgument: String {
+            switch self {
+            case .toplevel(let path): return path
+            case .generation(let number): return "generation:\(number)"
+            }
+        }
+    }
+
     /// The directory of one deploy on the device.
     static func directory(token: String) -> String { baseDirectory + "/" + token }
 
     /// Installs the script and starts the switch, in one SSH session.
-    static func startCommand(token: String, profile: String, toplevel: String, confirmTimeout: Int, rollback: Bool) -> String {
+    static func startCommand(token: String, profile: String, target: SwitchTarget, confirmTimeout: Int, rollback: Bool) -> String {
         let dir = Shell.quoted(directory(token: token))
         return "umask 077 && mkdir -p \(Shell.quoted(baseDirectory)) && mkdir \(dir) && printf '%s\\n' \(Shell.quoted(text)) > \(dir)/switch.sh && "
-            + "/bin/sh \(dir)/switch.sh start \(Shell.quoted(profile)) \(Shell.quoted(toplevel)) \(confirmTimeout) \(rollback ? 1 : 0)"
+            + "/bin/sh \(dir)/switch.sh start \(Shell.quoted(profile)) \(Shell.quoted(target.scriptArgument)) \(confirmTimeout) \(rollback ? 1 : 0)"
     }
 
     /// A later subcommand of the script installed for `token`.

@@ -26,7 +26,7 @@ struct SubmitCommand: AsyncParsableCommand {
             Submission JSON: see docs/submissions.md, e.g. {"type": "build_project_task", "project_path": "/srv/fleet"}.
             """,
         subcommands: [BuildProjectSubmit.self, UpdateFlakeSubmit.self, DeploySubmit.self, BuildImageSubmit.self,
-                      RunVMSubmit.self, SSHCommandSubmit.self, AutoUpdateSubmit.self]
+                      RunVMSubmit.self, SSHCommandSubmit.self, AutoUpdateSubmit.self, RollbackSubmit.self]
     )
 
     @OptionGroup var global: GlobalOptions

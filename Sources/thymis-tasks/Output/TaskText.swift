@@ -70,7 +70,12 @@ enum TaskText {
             }
         }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
-        if let system = record.result(as: DeployDeviceResult.self) { lines.append("system:     \(TerminalText.plain(system.summary))") }
+        if let system = record.result(as: DeployDeviceResult.self) {
+            lines.append("system:     \(TerminalText.plain(system.summary))")
+            for (index, generation) in (system.generations ?? []).enumerated() {
+                lines.append((index == 0 ? "generations: " : "             ") + TerminalText.plain(generation.line))
+            }
+        }
         if let rollout = record.result(as: RolloutResult.self) {
             for (index, line) in rollout.waveLines.enumerated() { lines.append((index == 0 ? "rollout:    " : "            ") + TerminalText.plain(line)) }
         }

@@ -24,7 +24,7 @@ public struct DeviceSystem: Codable, Sendable, Equatable {
     }
 }
 
-/// What Deploy to Device recorded (issues 24, 26): the device's system before and after, read on the
+/// What Deploy to Device (and Roll Back Device) recorded (issues 24, 26): the device's system before and after, read on the
 /// device itself, and how the switch ended; the input of a rollback, a rollout and a change plan.
 public struct DeployDeviceResult: Codable, Sendable, Equatable {
     /// The profile's generation before the deploy set it; nil on a device that had none.
@@ -35,6 +35,8 @@ public struct DeployDeviceResult: Codable, Sendable, Equatable {
     public var new: DeviceSystem
     /// How the switch ended (issue 26); nil while it runs, and for deploys recorded before it.
     public var switchOutcome: SwitchOutcome?
+    /// The profile's generations before the switch, as Roll Back Device listed them.
+    public var generations: [DeviceGeneration]?
 
     public init(previous: DeviceSystem?, runningBefore: String?, new: DeviceSystem, switchOutcome: SwitchOutcome? = nil) {
         self.previous = previous
