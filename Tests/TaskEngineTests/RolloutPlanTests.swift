@@ -67,3 +67,17 @@ struct RolloutPlanTests {
         #expect(RolloutSettings.merged(submission: RolloutSettings(), file: file, devices: ["kiosk-1"]) == RolloutSettings())
     }
 }
+
+@Suite("the safe switch's retry pacing")
+struct SafeSwitchPacingTests {
+    @Test("two quick retries, then wait for the device's own decision, then every few seconds")
+    func pacing() {
+        let now = ContinuousClock.now
+        let decides = now + .seconds(60)
+        #expect(SafeSwitch.pause(after: 1, now: now, deviceDecides: decides) == .seconds(1))
+        #expect(SafeSwitch.pause(after: 2, now: now, deviceDecides: decides) == .seconds(2))
+        #expect(SafeSwitch.pause(after: 3, now: now, deviceDecides: decides) == .seconds(62))
+        #expect(SafeSwitch.pause(after: 3, now: decides, deviceDecides: decides) == .seconds(9))
+        #expect(SafeSwitch.pause(after: 8, now: decides + .seconds(30), deviceDecides: decides) == .seconds(10))
+    }
+}

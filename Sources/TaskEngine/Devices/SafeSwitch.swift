@@ -50,7 +50,9 @@ struct SafeSwitch {
                 // Rollback off: the switch's end is the end, as before issue 26; nothing is confirmed.
                 (outcome, report) = (SwitchOutcome(started, reachable: false), started)
             } else {
-                (outcome, report) = try await awaitEnding(token: token, in: run)
+                // The device's own deadline: the confirm timeout counts from the switch's end, which
+                // this session saw (or, when it was cut first, from now at the latest).
+                (outcome, report) = try await awaitEnding(token: token, deviceDecides: .now + .seconds(policy.confirmTimeout), in: run)
             }
             guard let new = report.new ?? started.new else {
                 throw TaskFailure("switch failed: the device did not say which generation it set (\(outcome.ending.rawValue))")
@@ -68,13 +70,12 @@ struct SafeSwitch {
     }
 
     /// Confirms over new connections until the device says how the switch ended, or has been silent too long.
-    private func awaitEnding(token: String, in run: TaskRun) async throws -> (SwitchOutcome, SwitchReport) {
+    private func awaitEnding(token: String, deviceDecides: ContinuousClock.Instant, in run: TaskRun) async throws -> (SwitchOutcome, SwitchReport) {
         var arguments = [String(policy.healthTimeout ?? policy.confirmTimeout)]
         if let health = policy.healthCommand { arguments.append(health) }
         let command = DeviceSwitchScript.command(token: token, "confirm", arguments)
         var lastContact = ContinuousClock.now
-        var pause = Duration.milliseconds(500)
-        var attempts = 0
+        var attempts = 0, refused = 0
         var lastSSHLine: String?
         while true {
             attempts += 1
@@ -84,13 +85,34 @@ struct SafeSwitch {
             if let report = SwitchReport.parse(stdoutText(outcome), token: token), report.state.isFinal {
                 return (SwitchOutcome(report, reachable: true), report)
             }
-            if outcome.exitCode == 255 { lastSSHLine = outcome.lastStderrLine } else { lastContact = ContinuousClock.now }
-            if ContinuousClock.now - lastContact > .seconds(policy.confirmTimeout) + rollbackGrace {
+            guard outcome.exitCode == 255 else {
+                // The device answered but its switch directory is gone (wiped, another root): nothing will say more.
+                var lost = SwitchReport(state: .interrupted)
+                lost.interruptedIn = "its switch script could not be run: \(outcome.endDescription)"
+                    + (outcome.lastStderrLine.map { ", \($0)" } ?? "")
+                return (SwitchOutcome(lost, reachable: true), lost)
+            }
+            lastSSHLine = outcome.lastStderrLine
+            refused += 1
+            let now = ContinuousClock.now
+            if now - lastContact > .seconds(policy.confirmTimeout) + rollbackGrace {
                 return (SwitchOutcome(unreachable: lastSSHLine.map { "ssh: \($0)" }), SwitchReport(state: .missing))
             }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .seconds(3))
+            try await Task.sleep(for: Self.pause(after: refused, now: now, deviceDecides: deviceDecides))
         }
+    }
+
+    /// How long to wait after the `refused`-th failed connection. Two quick retries cover a blip;
+    /// then the engine waits for the device's own decision (rolling back restores access), and
+    /// after it tries every few seconds. Few attempts matter: OpenSSH 9.8 and later
+    /// (`PerSourcePenalties`) penalise each refused login, and a handful of them in a row block the
+    /// controller's address for longer than the rollback takes (measured on the test device:
+    /// 10 attempts in 22 s left it refusing the controller for 15 s after it had rolled back).
+    static func pause(after refused: Int, now: ContinuousClock.Instant, deviceDecides: ContinuousClock.Instant) -> Duration {
+        if now < deviceDecides {
+            return refused <= 2 ? .seconds(refused) : (deviceDecides - now) + .seconds(2)
+        }
+        return min(.seconds(3 * refused), .seconds(10))
     }
 
     private func stdoutText(_ outcome: ProcessOutcome) -> String {
