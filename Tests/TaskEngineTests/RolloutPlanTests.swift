@@ -43,6 +43,10 @@ struct RolloutPlanTests {
         let plan = RolloutPlan(devices: devices, settings: RolloutSettings(canaries: ["kiosk-1"], waveSize: .count(3), maxFailures: 1))
         var result = RolloutResult(plan: plan, devices: devices)
         #expect(result.progress(currentWave: 0) == "wave 1/4 · 0/10 confirmed")
+        // A device that ends while its wave runs counts on the row at once.
+        var live = result
+        live.note("kiosk-1", ended: .confirmed)
+        #expect(live.progress(currentWave: 0) == "wave 1/4 · 1/10 confirmed")
         #expect(result.record(wave: 0, [(UUID(), .confirmed)]) == nil)
         #expect(result.record(wave: 1, [(UUID(), .confirmed), (UUID(), .rolledBack), (UUID(), .confirmed)]) == nil)
         #expect(result.progress(currentWave: 2) == "wave 3/4 · 3/10 confirmed · 1 rolled back")

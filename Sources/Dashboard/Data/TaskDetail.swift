@@ -202,6 +202,12 @@ struct TaskDetail {
 
     func processDocument(selected: Int) -> TextDocument {
         var lines: [LogLine] = []
+        // Roll Back Device: the generations it chose from, above the commands that listed and switched them.
+        if let generations = record.result(as: DeployDeviceResult.self)?.generations, !generations.isEmpty {
+            lines.append(.styled([StyledRun("generations of the system profile (number, made, store path)", Self.heading)]))
+            lines += generations.map { Self.text("  " + $0.line) }
+            lines.append(.styled([]))
+        }
         for process in processes {
             let marker = processes.count > 1 ? (process.index == selected ? "▸ " : "  ") : ""
             lines.append(.styled([StyledRun("\(marker)process \(process.index + 1) of \(processes.count): \(process.programName)", Self.heading),

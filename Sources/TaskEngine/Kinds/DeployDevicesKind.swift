@@ -69,7 +69,7 @@ public struct DeployDevicesKind: TaskKind {
         for (number, wave) in rollout.waves.enumerated() {
             run.setProgress(result.progress(currentWave: number))
             try? run.record(result: result)
-            let records = try await run.runChildren(wave.map { children[$0] })
+            let records = try await runWave(wave.map { children[$0] }, number: number, result: result, in: run)
             ended += records
             let halt = result.record(wave: number, records.map { ($0.id, Self.outcome(of: $0)) })
             run.setProgress(result.progress(currentWave: number))
@@ -84,6 +84,33 @@ public struct DeployDevicesKind: TaskKind {
         }
         run.setProgress(result.progress(currentWave: nil))
         try TaskRun.requireSuccess(of: ended)
+    }
+
+    /// Runs one wave's children; meanwhile the row counts each device as it ends, once a second.
+    private func runWave(_ submissions: [ValidatedSubmission], number: Int, result: RolloutResult,
+                         in run: TaskRun) async throws -> [TaskRecord] {
+        let store = run.store, parent = run.taskID
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard !Task.isCancelled, let children = try? store.children(of: parent) else { continue }
+                var live = result
+                for child in children where child.state.isFinal {
+                    if let identifier = child.target { live.note(identifier, ended: Self.outcome(of: child)) }
+                }
+                run.setProgress(live.progress(currentWave: number))
+            }
+        }
+        do {
+            let records = try await run.runChildren(submissions)
+            ticker.cancel()
+            await ticker.value
+            return records
+        } catch {
+            ticker.cancel()
+            await ticker.value
+            throw error
+        }
     }
 
     /// How a device's deploy ended, from its typed result (issue 26), for the failure budget.

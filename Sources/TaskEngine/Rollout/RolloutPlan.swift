@@ -132,6 +132,15 @@ public struct RolloutResult: Codable, Sendable, Equatable {
         return haltedBy
     }
 
+    /// Notes a device that ended while its wave still runs (for the row; `record` decides).
+    mutating func note(_ identifier: String, ended outcome: RolloutDeviceOutcome) {
+        for wave in waves.indices {
+            for index in waves[wave].indices where waves[wave][index].identifier == identifier && waves[wave][index].outcome == nil {
+                waves[wave][index].outcome = outcome
+            }
+        }
+    }
+
     /// Marks every device of the waves after `wave` as not started.
     mutating func skipAfter(wave: Int, tasks: [UUID]) {
         var remaining = tasks.makeIterator()
