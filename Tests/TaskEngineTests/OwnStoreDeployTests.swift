@@ -93,11 +93,11 @@ struct OwnStoreDeployTests {
         let (parent, child) = try await run(deploy(project, [device.deviceEntry("kiosk-1")]))
         #expect(parent.state == .completed, "\(child.failureReason ?? "")")
         let steps = try environment.store.processes(of: child.id)
-        #expect(steps.map { $0.arguments.first ?? "" }.prefix(3) == ["build", "store", "copy"])
+        #expect(steps.map { $0.arguments.first ?? "" }.prefix(5) == ["build", "store", "path-info", "-o", "copy"])
         let toplevel = try #require(try device.profileTarget())
         #expect(steps[1].arguments.starts(with: ["store", "sign"]) && steps[1].arguments.suffix(4) == ["--key-file", key, "--recursive", toplevel],
                 "\(steps[1].arguments)")
-        #expect(!steps[2].arguments.contains("--no-check-sigs"))
+        #expect(!steps[4].arguments.contains("--no-check-sigs"))
         #expect(try device.generation() == 1)
     }
 
@@ -130,6 +130,48 @@ struct OwnStoreDeployTests {
         #expect(again.state == .completed, "\(again.failureReason ?? "")")
         #expect(try device.generation() == 1)
         #expect(try device.lines(of: project.switchMarker) == ["kiosk switched"])
+    }
+
+    @Test("a large closure's copy shows what is copied of what must be, with a rate, before it ends; a second deploy copies only what changed")
+    func copyProgress() async throws {
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .large(megabytes: 300)])
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let parent = try await engine.submitValue(deploy(project, [device.deviceEntry("kiosk-1")]))
+        // The child's row while it runs, sampled the way a dashboard reads it.
+        var seen: [String] = []
+        let deadline = ContinuousClock.now + .seconds(180)
+        while ContinuousClock.now < deadline {
+            if let child = try environment.store.children(of: parent.id).first {
+                if let progress = child.progress, progress.hasPrefix("copying"), seen.last != progress { seen.append(progress) }
+                if child.state.isFinal { break }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        #expect(child.state == .completed, "\(child.failureReason ?? "")")
+        // "copying 120 MB of 315 MB (1 path) to root@127.0.0.1:PORT · 110 MB/s · 2 s left"
+        let intermediate = seen.filter { line in
+            guard let done = Self.megabytes(in: line, at: 1), let total = Self.megabytes(in: line, at: 4) else { return false }
+            return done > 0 && done < total
+        }
+        #expect(!intermediate.isEmpty, "no value between 0 and the total: \(seen)")
+        #expect(seen.contains { $0.contains("(1 path)") && $0.contains("MB/s") }, "\(seen)")
+        let copied = try #require(child.result(as: DeployDeviceResult.self)?.copied)
+        #expect(copied.paths == 1 && copied.closurePaths == 1 && copied.bytes > 300_000_000, "\(copied)")
+
+        // Deployed again unchanged: nothing is missing on the device, nothing to copy.
+        let again = try await engine.submitValue(deploy(project, [device.deviceEntry("kiosk-1")]))
+        _ = try await environment.store.waitFor(again.id, toBe: [.completed, .failed], timeout: .seconds(60))
+        let second = try #require(try environment.store.children(of: again.id).first)
+        #expect(second.result(as: DeployDeviceResult.self)?.copied?.paths == 0)
+    }
+
+    /// The number before " MB" as the `index`-th word of a progress line ("copying 120 MB of 315 MB ...").
+    static func megabytes(in line: String, at index: Int) -> Double? {
+        let words = line.split(separator: " ")
+        guard words.count > index + 1, words[index + 1] == "MB" else { return nil }
+        return Double(words[index])
     }
 
     /// `nix key generate-secret` with the controller's nix; returns the public key.

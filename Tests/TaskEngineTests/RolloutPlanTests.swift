@@ -85,3 +85,29 @@ struct SafeSwitchPacingTests {
         #expect(SafeSwitch.pause(after: 8, now: decides + .seconds(30), deviceDecides: decides) == .seconds(10))
     }
 }
+
+@Suite("copy plans: what a device lacks of a closure, from either shape of nix path-info --json")
+struct CopyPlanTests {
+    @Test("Nix 2.8-2.18 give an array, 2.19 and later an object by path; the plan counts only what is missing")
+    func shapes() throws {
+        let array = #"[{"path":"/nix/store/a-x","narSize":100},{"path":"/nix/store/b-y","narSize":250,"references":[]}]"#
+        let object = #"{"/nix/store/a-x":{"narSize":100},"/nix/store/b-y":{"narSize":250,"deriver":null}}"#
+        let expected: [String: UInt64] = ["/nix/store/a-x": 100, "/nix/store/b-y": 250]
+        #expect(CopyPlan.narSizes(fromPathInfo: Array(array.utf8)) == expected)
+        #expect(CopyPlan.narSizes(fromPathInfo: Array(object.utf8)) == expected)
+        #expect(CopyPlan.narSizes(fromPathInfo: Array("not json".utf8)) == nil)
+        let plan = CopyPlan(sizes: expected, missing: ["/nix/store/b-y", "/nix/store/elsewhere"])
+        #expect(plan == CopyPlan(sizes: expected, missing: ["/nix/store/b-y"]))
+        #expect(plan.paths == 1 && plan.bytes == 250 && plan.closurePaths == 2)
+        #expect(plan.description == "0.0 MB in 1 of 2 paths")
+        #expect(CopyPlan.missingCommand(["/nix/store/b-y", "/nix/store/a-x"]) == "nix-store --check-validity --print-invalid '/nix/store/a-x' '/nix/store/b-y'")
+    }
+
+    @Test("the progress line: done of total, clamped, with rate and time left")
+    func line() {
+        let plan = CopyPlan(sizes: ["/nix/store/a": 200_000_000], missing: ["/nix/store/a"])
+        #expect(CopyProgress.line(sent: 50_000_000, plan: plan, login: "root@h", bytesPerSecond: 50_000_000)
+                == "copying 50.0 MB of 200 MB (1 path) to root@h · 50.0 MB/s · 3 s left")
+        #expect(CopyProgress.line(sent: 250_000_000, plan: plan, login: "root@h", bytesPerSecond: nil) == "copying 200 MB of 200 MB (1 path) to root@h")
+    }
+}

@@ -12,10 +12,14 @@ struct ClosureCopy {
     let context: ProjectContext
     let device: DeviceAddress
     let sshOptions: String
+    /// An ssh process running a command on the device (to ask which paths it lacks).
+    let ssh: @Sendable (_ step: String, _ command: String) -> ProcessSpec
 
-    /// Signs (when a key is set) and copies `storePath` with its closure; throws a `TaskFailure`
-    /// that says what the device said and what to do about it.
-    func run(_ storePath: String, in run: TaskRun) async throws {
+    /// Signs (when a key is set) and copies `storePath` with its closure, showing progress; throws a
+    /// `TaskFailure` that says what the device said and what to do about it. Returns what had to be
+    /// copied, when the closure and the device could be asked.
+    @discardableResult
+    func run(_ storePath: String, in run: TaskRun) async throws -> CopyPlan? {
         if let key = context.nix.signingKey {
             run.setProgress("signing the closure for \(device.login)")
             let sign = context.nixSpec(["store", "sign"], ["--key-file", key, "--recursive", storePath], in: run, stepName: "sign")
@@ -26,12 +30,24 @@ struct ClosureCopy {
                 throw TaskFailure(reason + "; check nix.signing_key (a secret key from `nix key generate-secret`)")
             }
         }
-        run.setProgress("copying the closure to \(device.login)")
+        let plan = try await plan(storePath, in: run)
+        run.setProgress(plan.map { CopyProgress.line(sent: 0, plan: $0, login: device.login, bytesPerSecond: nil) }
+                        ?? "copying the closure to \(device.login)")
         let checkSignatures = context.nix.signingKey != nil
-        let copy = try await run.run(context.nixSpec(
-            ["copy"], (checkSignatures ? [] : ["--no-check-sigs"]) + ["--to", "ssh-ng://\(device.username)@\(device.host)", storePath],
-            in: run, extraEnvironment: ["NIX_SSHOPTS": sshOptions], stepName: "copy"))
-        guard !copy.succeeded else { return }
+        let ticker = plan.map { plan in Self.showProgress(plan, login: device.login, in: run) }
+        let copy: ProcessOutcome
+        do {
+            copy = try await run.run(context.nixSpec(
+                ["copy"], (checkSignatures ? [] : ["--no-check-sigs"]) + ["--to", "ssh-ng://\(device.username)@\(device.host)", storePath],
+                in: run, extraEnvironment: ["NIX_SSHOPTS": sshOptions], stepName: "copy"))
+            ticker?.cancel()
+            await ticker?.value
+        } catch {
+            ticker?.cancel()
+            await ticker?.value
+            throw error
+        }
+        guard !copy.succeeded else { return plan }
         let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError)
         let stderr = (try? run.store.allStderrText(run.taskID, process: copy.index, limit: 1 << 16)) ?? ""
         var reason = "copy failed: nix \(copy.endDescription)"
@@ -44,6 +60,40 @@ struct ClosureCopy {
             reason += "; the connection to the device was lost mid-copy: check that it is up, then retry (paths already there are not copied again)"
         }
         throw TaskFailure(reason)
+    }
+
+    /// What must be copied: the closure's paths and sizes, less what the device holds. Nil (and the
+    /// copy goes on without a measure) when either cannot be read; the copy then says why, if it fails.
+    private func plan(_ storePath: String, in run: TaskRun) async throws -> CopyPlan? {
+        run.setProgress("finding what \(device.login) lacks of the closure")
+        let info = try await run.run(context.nixSpec(["path-info"], ["--json", "-r", storePath], in: run,
+                                                     stepName: "closure", stdoutCaptureLimit: 64 << 20))
+        guard info.succeeded, let sizes = CopyPlan.narSizes(fromPathInfo: info.capturedStdout), !sizes.isEmpty else { return nil }
+        let query = try await run.run(ssh("missing", CopyPlan.missingCommand(Array(sizes.keys))))
+        guard query.succeeded else { return nil }
+        let missing = String(decoding: query.capturedStdout, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        return CopyPlan(sizes: sizes, missing: missing)
+    }
+
+    /// Every 250 ms while the copy runs: the bytes its ssh wrote, against the plan, with rate and time left.
+    private static func showProgress(_ plan: CopyPlan, login: String, in run: TaskRun) -> Task<Void, Never> {
+        let store = run.store, task = run.taskID
+        return Task {
+            var started: ContinuousClock.Instant?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                guard !Task.isCancelled,
+                      let copy = try? store.processes(of: task).last(where: { $0.arguments.first == "copy" && $0.endedAt == nil }),
+                      let pid = copy.pid else { continue }
+                let sent = CopyProgress.bytesSent(under: pid)
+                guard sent > 0 else { continue }
+                let now = ContinuousClock.now
+                if started == nil { started = now }
+                let seconds = started.map { (now - $0) / .seconds(1) } ?? 0
+                let rate = seconds > 0.2 ? Double(min(sent, plan.bytes)) / seconds : nil
+                run.setProgress(CopyProgress.line(sent: sent, plan: plan, login: login, bytesPerSecond: rate))
+            }
+        }
     }
 
     /// Nix's words (2.8 to 2.31) for a remote store whose pipe ended under it.

@@ -39,13 +39,17 @@ public struct DeployDeviceKind: TaskKind {
         let knownHosts = try login.knownHosts()
         let sshOpts = try SSHOptions.nixSSHOpts(port: device.port, keyPath: login.keyPath, knownHostsPath: knownHosts.path,
                                                 connectTimeout: login.connectTimeout)
-        try await ClosureCopy(context: context, device: device, sshOptions: sshOpts).run(toplevel, in: run)
-
         let login = self.login, knownHostsPath = knownHosts.path
-        let safeSwitch = SafeSwitch(policy: switchPolicy, profile: login.systemProfile(context.projectFile), login: device.login,
-                                    ssh: { login.sshSpec($0, $1, knownHostsPath: knownHostsPath, in: run) })
+        let ssh = { @Sendable (step: String, command: String) in login.sshSpec(step, command, knownHostsPath: knownHostsPath, in: run) }
+        let copied = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh).run(toplevel, in: run)
+
+        let safeSwitch = SafeSwitch(policy: switchPolicy, profile: login.systemProfile(context.projectFile), login: device.login, ssh: ssh)
         // Not recording it must not stop the deploy between setting the profile and switching to it.
-        let (result, outcome) = try await safeSwitch.run(.toplevel(toplevel), in: run) { try? run.record(result: $0) }
+        let (result, outcome) = try await safeSwitch.run(.toplevel(toplevel), in: run) { result in
+            var result = result
+            result.copied = copied
+            try? run.record(result: result)
+        }
         if let reason = outcome.failureReason(previous: result.previous) { throw TaskFailure(reason) }
         run.setProgress(outcome.ending == .confirmed ? "switched to \(toplevel), confirmed" : "switched to \(toplevel)")
     }

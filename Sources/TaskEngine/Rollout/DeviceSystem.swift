@@ -35,6 +35,8 @@ public struct DeployDeviceResult: Codable, Sendable, Equatable {
     public var new: DeviceSystem
     /// How the switch ended (issue 26); nil while it runs, and for deploys recorded before it.
     public var switchOutcome: SwitchOutcome?
+    /// What the copy had to send: the paths the device lacked and their size (Deploy to Device).
+    public var copied: CopyPlan?
     /// The profile's generations before the switch, as Roll Back Device listed them.
     public var generations: [DeviceGeneration]?
 

@@ -72,6 +72,7 @@ enum TaskText {
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
         if let system = record.result(as: DeployDeviceResult.self) {
             lines.append("system:     \(TerminalText.plain(system.summary))")
+            if let copied = system.copied { lines.append("copied:     \(copied.description)") }
             for (index, generation) in (system.generations ?? []).enumerated() {
                 lines.append((index == 0 ? "generations: " : "             ") + TerminalText.plain(generation.line))
             }
