@@ -39,7 +39,7 @@ struct OwnStoreDeployTests {
         #expect(toplevel.hasPrefix("/nix/store/") && toplevel.hasSuffix("-toplevel-kiosk-\(project.nonce)"), "\(toplevel)")
         // In the device's store because this deploy put it there: the overlay's upper layer holds
         // exactly what the device wrote, and the cached root never had it.
-        #expect(FileManager.default.fileExists(atPath: device.directory + "/upper" + toplevel))
+        #expect(FileManager.default.fileExists(atPath: device.upper + toplevel))
         #expect(!FileManager.default.fileExists(atPath: OwnStoreDevice.root + toplevel))
         #expect(try device.generation() == 1)
         // The switch ran on the device, not on the controller.
@@ -165,6 +165,24 @@ struct OwnStoreDeployTests {
         _ = try await environment.store.waitFor(again.id, toBe: [.completed, .failed], timeout: .seconds(60))
         let second = try #require(try environment.store.children(of: again.id).first)
         #expect(second.result(as: DeployDeviceResult.self)?.copied?.paths == 0)
+    }
+
+    @Test("the device's disk fills up during the copy: the task says so and what to do; the profile is untouched")
+    func diskFull() async throws {
+        let small = try OwnStoreDevice(diskMegabytes: 64)
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .large(megabytes: 150)])
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let parent = try await engine.submitValue(.object([
+            "type": .string(DeployDevicesKind.type), "project_path": .string(project.path),
+            "devices": .array([small.deviceEntry("kiosk-1")]), "ssh_key_path": .string(small.clientKey), "connect_timeout": .number(5)]))
+        _ = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(120))
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        let reason = child.failureReason ?? ""
+        #expect(child.state == .failed && reason.hasPrefix("copy failed: nix exited with 1"), "\(reason)")
+        #expect(reason.contains("the device's disk is full: free space there (nix-collect-garbage -d on the device) and retry"), "\(reason)")
+        #expect(try small.generation() == nil)
+        #expect(try small.lines(of: project.switchMarker).isEmpty)
     }
 
     /// The number before " MB" as the `index`-th word of a progress line ("copying 120 MB of 315 MB ...").

@@ -19,6 +19,12 @@ final class OwnStoreDevice: @unchecked Sendable {
     }
 
     let directory: String
+    /// The overlay's upper layer (all the device wrote) and its work directory: under `directory`,
+    /// or on a tmpfs of their own when the device's disk is to be small.
+    let upper: String
+    let work: String
+    /// The tmpfs holding `upper` and `work` of a device made with a disk size; unmounted at the end.
+    private let diskMount: String?
     let port: Int
     let clientKey: String
     let knownHosts: String
@@ -26,10 +32,23 @@ final class OwnStoreDevice: @unchecked Sendable {
     /// The shell that guards `unshare`, whose child is the device's pid 1 (its sshd).
     private(set) var pid: pid_t = 0
 
-    init() throws {
+    /// `diskMegabytes`: what the device may write in all (its store included), for a full disk.
+    init(diskMegabytes: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("thymis-device-\(UUID().uuidString.prefix(8))").path
-        let upper = directory + "/upper", config = upper + "/etc/thymis-test"
-        for path in [upper, directory + "/work", directory + "/merged", config, upper + "/root/.ssh"] {
+        if let diskMegabytes {
+            let layer = directory + "/layer"
+            try FileManager.default.createDirectory(atPath: layer, withIntermediateDirectories: true)
+            try SSHServer.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(diskMegabytes)m", "tmpfs", layer])
+            diskMount = layer
+            upper = layer + "/upper"
+            work = layer + "/work"
+        } else {
+            diskMount = nil
+            upper = directory + "/upper"
+            work = directory + "/work"
+        }
+        let config = upper + "/etc/thymis-test"
+        for path in [upper, work, directory + "/merged", config, upper + "/root/.ssh"] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
         clientKey = directory + "/client_key"
@@ -61,11 +80,10 @@ final class OwnStoreDevice: @unchecked Sendable {
     /// Mounts the overlay and starts sshd inside it; the upper directory keeps what the device
     /// wrote before, so a device stopped and booted again has the same store and profiles.
     func boot() throws {
-        let upper = directory + "/upper"
         let merged = directory + "/merged"
         let boot = """
             set -e
-            mount -t overlay overlay -o lowerdir=\(Self.root),upperdir=\(upper),workdir=\(directory)/work \(merged)
+            mount -t overlay overlay -o lowerdir=\(Self.root),upperdir=\(upper),workdir=\(work) \(merged)
             mount -t proc proc \(merged)/proc
             mount --rbind /dev \(merged)/dev
             mount -t tmpfs tmpfs \(merged)/run
@@ -96,6 +114,7 @@ final class OwnStoreDevice: @unchecked Sendable {
 
     deinit {
         stop()
+        if let diskMount { _ = try? SSHServer.run("/bin/umount", ["-l", diskMount]) }
         // Only once nothing is mounted in it any more (the namespace died with its pid 1).
         try? FileManager.default.removeItem(atPath: directory)
     }
