@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TaskEngine
 
-@Suite("Deploy Devices and Deploy to Device: real git, nix copy over ssh-ng and switch on a loopback sshd",
+@Suite("Deploy Devices and Deploy to Device: real git, nix copy over ssh-ng and switch, on a loopback sshd and on a device with its own store",
        .enabled(if: nixAndSSHAvailable))
 struct DeployTests {
     let environment: TestEnvironment
@@ -10,6 +10,49 @@ struct DeployTests {
     init() throws {
         environment = try TestEnvironment()
         server = try SSHServer()
+    }
+
+    /// Where a test's devices are: the loopback sshd over the controller's store (the quick path,
+    /// everywhere) or, where it can boot, a device with a store of its own (issue 24). Each device
+    /// entry gets a profile of its own, so several entries share one sshd.
+    enum Target: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case loopback, ownStore
+        static var available: [Target] { OwnStoreDevice.isAvailable ? allCases : [.loopback] }
+        var testDescription: String { self == .loopback ? "loopback sshd, shared store" : "device with its own store" }
+    }
+
+    /// A syntactically valid host key that no test device has.
+    static let strangerHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0m6wJ8mBq0xXlPz1Y9iJcF3r5M3Hq6cYw8m3Y1bq2n"
+
+    /// The devices of one test on `target`.
+    final class Fleet: @unchecked Sendable {
+        let test: DeployTests
+        let device: OwnStoreDevice?
+        init(_ target: Target, for test: DeployTests) throws {
+            self.test = test
+            device = target == .ownStore ? try OwnStoreDevice() : nil
+        }
+
+        var clientKey: String { device?.clientKey ?? test.server.clientKey }
+
+        func entry(_ identifier: String, configuration: String = "kiosk", port: Int? = nil, hostKey: String? = nil) throws -> JSONValue {
+            guard let device else { return try test.device(identifier, configuration: configuration, port: port, hostKey: hostKey) }
+            guard case .object(var fields) = device.deviceEntry(identifier, configuration: configuration,
+                                                                profile: "/nix/var/nix/profiles/test-\(identifier)") else { return .null }
+            if let port { fields["port"] = .number(Double(port)) }
+            if let hostKey { fields["host_key"] = .string(hostKey) }
+            return .object(fields)
+        }
+
+        /// The lines the switch scripts wrote, where they ran.
+        func switches(_ project: FixtureProject) throws -> [String] {
+            try device?.lines(of: project.switchMarker) ?? project.switches
+        }
+    }
+
+    func deploy(_ project: FixtureProject, _ devices: [JSONValue], fleet: Fleet) -> JSONValue {
+        .object(["type": .string(DeployDevicesKind.type), "project_path": .string(project.path),
+                 "devices": .array(devices), "ssh_key_path": .string(fleet.clientKey), "connect_timeout": .number(5)])
     }
 
     /// A device entry of a deploy submission pointing at the test sshd, with its own profile.
@@ -81,16 +124,17 @@ struct DeployTests {
         #expect(try environment.store.children(of: parent.id).isEmpty)
     }
 
-    @Test("a build error, a missing configuration, a wrong host key and an unreachable device each fail their own child with the step named")
-    func failures() async throws {
+    @Test("a build error, a missing configuration, a wrong host key and an unreachable device each fail their own child with the step named", arguments: Target.available)
+    func failures(_ target: Target) async throws {
+        let fleet = try Fleet(target, for: self)
         let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal, "broken": .failingBuild])
         let engine = environment.makeEngine()
         try await engine.start(watchRequests: false)
         let closedPort = try SSHServer.freePort()
         let parent = try await engine.submitValue(deploy(project, [
-            try device("ok-1"), try device("broken-1", configuration: "broken"), try device("missing-1", configuration: "missing"),
-            try device("mismatch-1", hostKey: try server.otherPublicKey), try device("gone-1", port: closedPort),
-        ]))
+            try fleet.entry("ok-1"), try fleet.entry("broken-1", configuration: "broken"), try fleet.entry("missing-1", configuration: "missing"),
+            try fleet.entry("mismatch-1", hostKey: Self.strangerHostKey), try fleet.entry("gone-1", port: closedPort),
+        ], fleet: fleet))
         let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(60))
         #expect(final.state == .failed)
         #expect(final.failureReason?.hasPrefix("4 of 5 failed: broken-1 (build failed: nix exited with 1: ") == true, "\(final.failureReason ?? "")")
@@ -106,7 +150,7 @@ struct DeployTests {
                 && mismatch.hasSuffix("; ssh: host key verification failed (the device's key is not the one trusted for it)"), "\(mismatch)")
         let gone = children["gone-1"]?.failureReason ?? ""
         #expect(gone.hasPrefix("copy failed: ") && gone.hasSuffix("; ssh: connect to host 127.0.0.1 port \(closedPort): Connection refused"), "\(gone)")
-        #expect(project.switches == ["kiosk switched"])
+        #expect(try fleet.switches(project) == ["kiosk switched"])
 
         // The parent's cause groups its children's by step and cause.
         let cause = try #require(try environment.store.failureCause(of: final))
@@ -137,8 +181,9 @@ struct DeployTests {
         #expect(child.cancelled && child.state == .failed)
     }
 
-    @Test("20 devices with a remote limit of 8: at most 8 at once; the unreachable one fails and the parent names it")
-    func twentyDevices() async throws {
+    @Test("20 devices with a remote limit of 8: at most 8 at once; the unreachable one fails and the parent names it", arguments: Target.available)
+    func twentyDevices(_ target: Target) async throws {
+        let fleet = try Fleet(target, for: self)
         let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .normal])
         // 20 deploys keep both cores busy for seconds; niced, they leave the timing-sensitive tests that
         // run in parallel their CPU. The real nix, ssh and sshd still do all the work.
@@ -148,9 +193,9 @@ struct DeployTests {
         let closedPort = try SSHServer.freePort()
         var devices: [JSONValue] = []
         for index in 1...20 {
-            devices.append(try device(String(format: "kiosk-%02d", index), port: index == 13 ? closedPort : nil))
+            devices.append(try fleet.entry(String(format: "kiosk-%02d", index), port: index == 13 ? closedPort : nil))
         }
-        let parent = try await engine.submitValue(deploy(project, devices))
+        let parent = try await engine.submitValue(deploy(project, devices, fleet: fleet))
         let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(120))
         #expect(final.state == .failed)
         #expect(final.failureReason?.hasPrefix("1 of 20 failed: kiosk-13 (copy failed: ") == true, "\(final.failureReason ?? "")")
@@ -159,7 +204,7 @@ struct DeployTests {
         let failedOutput = try children.filter { $0.state != .completed && $0.target != "kiosk-13" }
             .map { try environment.store.allText($0.id, process: 1, stream: .stderr) }
         #expect(children.filter { $0.state == .completed }.count == 19, "\(failedOutput)")
-        #expect(project.switches.count == 19)
+        #expect(try fleet.switches(project).count == 19)
         // Sweep the children's run intervals: never more than 8 overlap.
         var events: [(Date, Int)] = []
         for child in children {
