@@ -94,6 +94,7 @@ struct BadInputTests {
             (["--all", "--wave-size", "0"], "--wave-size is 0; give a device count from 1 or a percentage"),
             (["--all", "--wave-size", "3"], "--wave-size is 3, more than the 2 devices being deployed"),
             (["--all", "--max-failures", "5"], "--max-failures is 5; give 0 to 2"),
+            (["--all", "--plan", "--canary", "kiosk-1"], "--plan changes no device: give it without --canary"),
         ]
         for (flags, says) in rollouts {
             let result = try await cli.run(["submit", "deploy", "--project", project] + flags)

@@ -111,3 +111,42 @@ struct CopyPlanTests {
         #expect(CopyProgress.line(sent: 250_000_000, plan: plan, login: "root@h", bytesPerSecond: nil) == "copying 200 MB of 200 MB (1 path) to root@h")
     }
 }
+
+@Suite("closure diffs: names and versions split the way nix store diff-closures splits them")
+struct ClosureDiffTests {
+    @Test("output names are stripped, the version starts at the first dash not followed by a letter")
+    func names() {
+        let cases: [(String, String, String)] = [
+            ("hello-2.12", "hello", "2.12"), ("openssl-3.0.1-bin", "openssl", "3.0.1"),
+            ("nixos-system-kiosk-24.05.20240101", "nixos-system-kiosk", "24.05.20240101"),
+            ("glibc-2.39-52-lib64", "glibc", "2.39-52"), ("python3.11-requests-2.31.0", "python3.11-requests", "2.31.0"),
+            ("etc", "etc", ""), ("unit-script-foo-start", "unit-script-foo", ""), ("foo-", "foo-", ""),
+            ("X-11", "X", "11"), ("foo-1.0-unstable", "foo", "1.0"),
+        ]
+        for (path, name, version) in cases {
+            let split = ClosureDiff.nameAndVersion(path)
+            #expect(split.name == name && split.version == version, "\(path): \(split)")
+        }
+        #expect(ClosureDiff.pathName("/nix/store/abc123-hello-2.12") == "hello-2.12")
+    }
+
+    @Test("added, removed, changed; size-only changes under 8 KiB are left out, as Nix leaves them out")
+    func diff() {
+        let before: [String: UInt64] = ["/nix/store/a-hello-2.10": 1000, "/nix/store/b-curl-8.0": 5000, "/nix/store/c-etc": 100,
+                                        "/nix/store/d-big-1": 10_000]
+        let after: [String: UInt64] = ["/nix/store/e-hello-2.12": 1200, "/nix/store/f-openssl-3.0.1": 9000, "/nix/store/g-etc": 120,
+                                       "/nix/store/h-big-1": 30_000]
+        let diff = ClosureDiff(before: before, after: after)
+        #expect(diff.changes.map(\.versionText) == ["big: size only", "curl: 8.0 → ∅", "hello: 2.10 → 2.12", "openssl: ∅ → 3.0.1"])
+        #expect(diff.changes.map(\.kind) == [.resized, .removed, .changed, .added])
+        #expect(diff.versionChanges.count == 3 && diff.sizeBefore == 16_100 && diff.sizeAfter == 40_320)
+    }
+
+    @Test("dry-activate's unit lines, and lines of other shapes ignored")
+    func units() {
+        let text = "would stop the following units: a.service\nwould NOT stop the following changed units: x.service\n"
+            + "would restart systemd\nwould restart the following units: b.service, c.socket\nwould reload the following units: d.service\n"
+        let units = DevicePlan.Units.parse(text)
+        #expect(units.stop == ["a.service"] && units.restart == ["b.service", "c.socket"] && units.reload == ["d.service"] && units.start.isEmpty)
+    }
+}

@@ -169,6 +169,10 @@ struct TaskDetail {
                 lines += generations.map { Self.text("  " + $0.line) }
             }
         }
+        if let plan = record.result(as: DevicePlan.self)?.lines ?? record.result(as: FleetPlan.self)?.lines {
+            lines.append(.styled([StyledRun("plan", Self.heading)]))
+            lines += plan.map { Self.text("  " + $0) }
+        }
         if let rollout = record.result(as: RolloutResult.self) {
             lines.append(.styled([StyledRun("rollout", Self.heading)]))
             lines += rollout.waveLines.map { Self.text("  " + $0) }

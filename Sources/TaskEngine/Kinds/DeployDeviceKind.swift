@@ -29,21 +29,11 @@ public struct DeployDeviceKind: TaskKind {
     public var pool: Pool? { .remote }
 
     public func run(_ run: TaskRun) async throws {
-        let revision: String
-        if let commit { revision = commit } else { revision = try await GitRevision.committedHead(of: context.projectPath, in: run) }
-        run.setProgress("building \(device.configuration) at \(revision.prefix(12))")
-        let toplevel = try await context.buildOne(
-            context.installable(configuration: device.configuration, attribute: "config.system.build.toplevel", commit: revision),
-            in: run, stepName: "build")
-
         let knownHosts = try login.knownHosts()
-        let sshOpts = try SSHOptions.nixSSHOpts(port: device.port, keyPath: login.keyPath, knownHostsPath: knownHosts.path,
-                                                connectTimeout: login.connectTimeout)
-        let login = self.login, knownHostsPath = knownHosts.path
-        let ssh = { @Sendable (step: String, command: String) in login.sshSpec(step, command, knownHostsPath: knownHostsPath, in: run) }
-        let copied = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh).run(toplevel, in: run)
-
-        let safeSwitch = SafeSwitch(policy: switchPolicy, profile: login.systemProfile(context.projectFile), login: device.login, ssh: ssh)
+        let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
+        let (toplevel, copied) = try await delivery.deliver(in: run)
+        let safeSwitch = SafeSwitch(policy: switchPolicy, profile: login.systemProfile(context.projectFile), login: device.login,
+                                    ssh: delivery.ssh(run))
         // Not recording it must not stop the deploy between setting the profile and switching to it.
         let (result, outcome) = try await safeSwitch.run(.toplevel(toplevel), in: run) { result in
             var result = result

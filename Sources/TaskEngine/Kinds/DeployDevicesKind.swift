@@ -16,10 +16,12 @@ public struct DeployDevicesKind: TaskKind {
     let context: ProjectContext
     /// The waves this deploy runs (one wave when no rollout is asked for).
     public let rollout: RolloutPlan
+    /// Plan only (issue 27): Plan Deploy to Device children, which stop before the switch.
+    let planOnly: Bool
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["devices", "ssh_key_path", "known_hosts_path", "project_path", "commit", "connect_timeout"]
-                               + ProjectContext.fields + SwitchPolicy.Overrides.fields + RolloutSettings.fields)
+                               + ProjectContext.fields + SwitchPolicy.Overrides.fields + RolloutSettings.fields + ["plan"])
         devices = try fields.objectArray("devices", maxItems: 1000) { (device: SubmissionFields) throws(SubmissionError) in
             try DeviceAddress(device)
         }
@@ -31,8 +33,12 @@ public struct DeployDevicesKind: TaskKind {
         }
         commit = try GitRevision.optional(fields)
         context = try ProjectContext(fields, projectPath: ProjectPath.validate(fields))
+        planOnly = try fields.optionalBool("plan") ?? false
         let identifiers = devices.map(\.identifier)
         let asked = try RolloutSettings.read(fields)
+        if planOnly, !asked.isEmpty {
+            throw .invalidValue(type: fields.context, field: "plan", reason: "is true with a rollout (canary, wave_size, max_failures); a plan changes no device, so it has no waves: leave them for the deploy")
+        }
         if let problem = asked.problem(devices: identifiers, names: ("canary", "wave_size", "max_failures")) {
             throw .invalidValue(type: fields.context, field: problem.setting, reason: problem.reason)
         }
@@ -43,6 +49,7 @@ public struct DeployDevicesKind: TaskKind {
         for index in devices.indices { _ = try childSubmission(index, commit: commit ?? String(repeating: "0", count: 40)) }
     }
 
+    public var displayName: String { planOnly ? "Plan Deploy Devices" : Self.typeName }
     public var target: String? { devices.count == 1 ? devices[0].identifier : "\(devices.count) devices" }
     public var pool: Pool? { nil }
 
@@ -52,6 +59,16 @@ public struct DeployDevicesKind: TaskKind {
         run.setProgress("deploying \(revision.prefix(12)) to \(devices.count) device\(devices.count == 1 ? "" : "s")")
         let children = try devices.indices.map { index in
             do { return try childSubmission(index, commit: revision) } catch { throw TaskFailure("\(error)") }
+        }
+        if planOnly {
+            run.setProgress("planning \(revision.prefix(12)) for \(devices.count) device\(devices.count == 1 ? "" : "s")")
+            let ended = try await run.runChildren(children)
+            let plans = ended.compactMap { child in child.result(as: DevicePlan.self).map { (child.target ?? "", $0) } }
+            let fleet = FleetPlan(plans)
+            try? run.record(result: fleet)
+            run.setProgress("plan: \(fleet.changing.count) of \(fleet.devices) change" + (fleet.rebootRequired.isEmpty ? "" : ", \(fleet.rebootRequired.count) need a reboot"))
+            try TaskRun.requireSuccess(of: ended)
+            return
         }
         guard rollout.waves.count > 1 || rollout.failureBudget != nil else {
             try await run.runChildrenRequiringSuccess(children)
@@ -124,12 +141,14 @@ public struct DeployDevicesKind: TaskKind {
     /// The deploy_device_task of one device: the shared fields of this submission plus its device.
     private func childSubmission(_ index: Int, commit: String) throws(SubmissionError) -> ValidatedSubmission {
         var child = fields.object
-        child["type"] = .string(DeployDeviceKind.type)
+        child["type"] = .string(planOnly ? PlanDeviceKind.type : DeployDeviceKind.type)
         child["devices"] = nil
+        child["plan"] = nil
         for field in RolloutSettings.fields { child[field] = nil }
+        if planOnly { for field in SwitchPolicy.Overrides.fields { child[field] = nil } }
         child["device"] = devices[index].json
         child["commit"] = .string(commit)
         child["project_path"] = .string(context.projectPath)
-        return try TaskKindRegistry([DeployDeviceKind.self]).validate(.object(child))
+        return try TaskKindRegistry([DeployDeviceKind.self, PlanDeviceKind.self]).validate(.object(child))
     }
 }

@@ -18,11 +18,11 @@ public struct TaskKindRegistry: Sendable {
         for kind in kinds { register(kind) }
     }
 
-    /// The seven task types of Thymis' Tasks view, Auto-update and Roll Back Device.
+    /// The seven task types of Thymis' Tasks view, Auto-update, Roll Back Device and Plan Deploy to Device.
     public static var standard: TaskKindRegistry {
         TaskKindRegistry([BuildProjectKind.self, FlakeUpdateKind.self, DeployDevicesKind.self, DeployDeviceKind.self,
                           BuildDeviceImageKind.self, SSHCommandKind.self, RunNixOSVMKind.self, AutoUpdateKind.self,
-                          RollbackDeviceKind.self])
+                          RollbackDeviceKind.self, PlanDeviceKind.self])
     }
 
     public mutating func register(_ kind: any TaskKind.Type) {

@@ -27,6 +27,8 @@ struct DeploySubmit: AsyncParsableCommand {
     var confirmTimeout: Int?
     @Flag(help: "Switch without confirmation or rollback: a device that the new configuration cuts off stays cut off.")
     var noRollback = false
+    @Flag(help: "Plan only: build, copy and compare with what each device runs (packages, sizes, units, reboot), without switching.")
+    var plan = false
     @Option(help: ArgumentHelp("Deploy this device first, in a wave of its own (repeatable; needs several devices).", valueName: "id"))
     var canary: [String] = []
     @Option(help: ArgumentHelp("Devices per wave after the canaries: a count or a percentage of the devices (e.g. 5 or 25%).", valueName: "n|p%"))
@@ -55,6 +57,13 @@ struct DeploySubmit: AsyncParsableCommand {
             fields["confirm_timeout"] = .number(Double(confirmTimeout))
         }
         if noRollback { fields["rollback"] = .bool(false) }
+        if plan {
+            guard canary.isEmpty, waveSize == nil, maxFailures == nil, confirmTimeout == nil, !noRollback else {
+                throw CLIError("--plan changes no device: give it without --canary, --wave-size, --max-failures, --confirm-timeout and --no-rollback",
+                               code: ExitCodes.badInput)
+            }
+            fields["plan"] = .bool(true)
+        }
         try addRollout(to: &fields, devices: chosen.map(\.identifier))
         try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
     }

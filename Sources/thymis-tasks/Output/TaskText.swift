@@ -77,6 +77,9 @@ enum TaskText {
                 lines.append((index == 0 ? "generations: " : "             ") + TerminalText.plain(generation.line))
             }
         }
+        for (index, line) in (record.result(as: DevicePlan.self)?.lines ?? record.result(as: FleetPlan.self)?.lines ?? []).enumerated() {
+            lines.append((index == 0 ? "plan:       " : "            ") + TerminalText.plain(line))
+        }
         if let rollout = record.result(as: RolloutResult.self) {
             for (index, line) in rollout.waveLines.enumerated() { lines.append((index == 0 ? "rollout:    " : "            ") + TerminalText.plain(line)) }
         }

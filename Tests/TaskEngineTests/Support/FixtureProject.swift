@@ -17,6 +17,10 @@ struct FixtureProject {
         case breaksAccess
         /// A switch that fails (exit 4, as switch-to-configuration does when a unit fails).
         case failingSwitch
+        /// A system whose closure holds derivations named like packages (`hello-2.10`), a `kernel`
+        /// and `initrd` (`linux-<kernel>`, `initrd-<kernel>`) and `kernel-params`, and whose
+        /// `switch-to-configuration dry-activate` prints NixOS' "would restart the following units" lines.
+        case system(packages: [String], kernel: String)
     }
 
     let path: String
@@ -103,10 +107,30 @@ struct FixtureProject {
         if behaviour == .failingSwitch {
             switchLines += ["echo \"warning: the following units failed: kiosk.service\" >&2", "exit 4"]
         }
+        var systemParts = ""
+        if case .system(let packages, let kernel) = behaviour {
+            // dry-activate only says what it would do, as NixOS' does, and leaves no marker.
+            switchLines.insert(contentsOf: [
+                "if [ \"$1\" = dry-activate ]; then",
+                "echo \"would stop the following units: old-kiosk.service\"",
+                "echo \"would restart the following units: kiosk.service, sshd.service\"",
+                "echo \"would start the following units: hello.service\"", "exit 0; fi",
+            ], at: 1)
+            func package(_ name: String) -> String {
+                "${derivation { name = \"\(name)\"; system = \"x86_64-linux\"; builder = \"/bin/sh\"; PATH = \"/usr/bin:/bin\"; args = [ \"-c\" \"echo \(name) > $out\" ]; }}"
+            }
+            systemParts = """
+                echo \(packages.map(package).joined(separator: " ")) > $out/packages
+                ln -s \(package("linux-\(kernel)")) $out/kernel
+                ln -s \(package("initrd-\(kernel)")) $out/initrd
+                echo quiet > $out/kernel-params
+
+                """
+        }
         // printf '%s\n' 'line' 'line' ...: no line holds a single quote, and none may (a Nix '' string).
         let toplevel = """
             \(prefix)mkdir -p $out/bin
-            printf '%s\\n' \(switchLines.map { "'\($0)'" }.joined(separator: " ")) > $out/bin/switch-to-configuration
+            \(systemParts)printf '%s\\n' \(switchLines.map { "'\($0)'" }.joined(separator: " ")) > $out/bin/switch-to-configuration
             chmod +x $out/bin/switch-to-configuration
             """
         let vm = """

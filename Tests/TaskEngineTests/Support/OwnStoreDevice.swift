@@ -171,6 +171,22 @@ final class OwnStoreDevice: @unchecked Sendable {
         ((try? String(contentsOfFile: try path(file), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
+    /// Runs `command` on the device over SSH (as root, with the controller's key) and returns its stdout.
+    func output(of command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh")
+        process.arguments = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHosts)",
+                             "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", clientKey, "-p", "\(port)", "root@127.0.0.1", command]
+        let pipe = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestTimeout("\(command) on the device exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Whether a new SSH connection with the controller's key gets in and runs a command.
     func acceptsLogin() -> Bool {
         let process = Process()

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The first half of a deploy and of a plan: build the device's configuration at the revision and
+/// copy its closure into the device's own store. What follows differs: a deploy switches, a plan
+/// only looks.
+struct SystemDelivery {
+    let login: DeviceLogin
+    let context: ProjectContext
+    let commit: String?
+    let knownHostsPath: String
+
+    /// An ssh process on the device, named `step`, for this task.
+    func ssh(_ run: TaskRun) -> @Sendable (String, String) -> ProcessSpec {
+        let login = self.login, knownHostsPath = self.knownHostsPath
+        return { step, command in login.sshSpec(step, command, knownHostsPath: knownHostsPath, in: run) }
+    }
+
+    /// The toplevel built, and what the copy had to send.
+    func deliver(in run: TaskRun) async throws -> (toplevel: String, copied: CopyPlan?) {
+        let device = login.device
+        let revision: String
+        if let commit { revision = commit } else { revision = try await GitRevision.committedHead(of: context.projectPath, in: run) }
+        run.setProgress("building \(device.configuration) at \(revision.prefix(12))")
+        let toplevel = try await context.buildOne(
+            context.installable(configuration: device.configuration, attribute: "config.system.build.toplevel", commit: revision),
+            in: run, stepName: "build")
+        let sshOpts = try SSHOptions.nixSSHOpts(port: device.port, keyPath: login.keyPath, knownHostsPath: knownHostsPath,
+                                                connectTimeout: login.connectTimeout)
+        let copied = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh(run)).run(toplevel, in: run)
+        return (toplevel, copied)
+    }
+}

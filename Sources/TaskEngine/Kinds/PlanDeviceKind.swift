@@ -1,0 +1,47 @@
+import Foundation
+
+/// Plan Deploy to Device (issue 27): everything a deploy does up to, and excluding, the switch.
+/// It builds the toplevel, copies its closure (new store paths are all that changes on the
+/// device), and in one SSH session reads what the device runs, both closures, and what
+/// `switch-to-configuration dry-activate` would do; the `DevicePlan` is the task's result.
+public struct PlanDeviceKind: TaskKind {
+    public static let type = "plan_device_task"
+    public static let typeName = "Plan Deploy to Device"
+    public static var secretFields: Set<String> { ProjectContext.secretFields }
+
+    let login: DeviceLogin
+    let commit: String?
+    let context: ProjectContext
+
+    public init(fields: SubmissionFields) throws(SubmissionError) {
+        try fields.requireOnly(DeviceLogin.fields + ["project_path", "commit"] + ProjectContext.fields)
+        login = try DeviceLogin(fields)
+        commit = try GitRevision.optional(fields)
+        context = try ProjectContext(fields, projectPath: ProjectPath.validate(fields))
+    }
+
+    public var displayName: String { "Plan deploy to \(login.device.identifier)" }
+    public var target: String? { login.device.identifier }
+    public var pool: Pool? { .remote }
+
+    public func run(_ run: TaskRun) async throws {
+        let knownHosts = try login.knownHosts()
+        let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
+        let (toplevel, copied) = try await delivery.deliver(in: run)
+        run.setProgress("comparing with what \(login.device.identifier) runs")
+        let token = "\(run.taskID.uuidString.prefix(8).lowercased())-" + String(UInt64.random(in: .min ... .max), radix: 36)
+        let command = DevicePlanInspection.command(token: token, profile: login.systemProfile(context.projectFile), new: toplevel)
+        var spec = delivery.ssh(run)("inspect", command)
+        spec.stdoutCaptureLimit = 64 << 20
+        let inspection = try await run.run(spec)
+        guard inspection.succeeded,
+              let plan = DevicePlanInspection.parse(String(decoding: inspection.capturedStdout, as: UTF8.self), token: token,
+                                                    new: toplevel, copied: copied) else {
+            if inspection.exitCode == 255 { throw SSHOptions.failure(of: inspection, login: login.device.login, step: "inspect") }
+            throw TaskFailure("inspect failed: the command on \(login.device.login) \(inspection.endDescription)"
+                              + (inspection.lastStderrLine.map { ": \($0)" } ?? ""))
+        }
+        try run.record(result: plan)
+        run.setProgress(plan.summary)
+    }
+}
