@@ -195,22 +195,15 @@ struct OwnStoreDeployTests {
     /// `nix key generate-secret` with the controller's nix; returns the public key.
     @discardableResult
     func generateKey(named name: String, to path: String) throws -> String {
-        let secret = try capture("/usr/bin/nix", ["--extra-experimental-features", "nix-command", "key", "generate-secret", "--key-name", name])
+        let secret = try output("/usr/bin/nix", ["--extra-experimental-features", "nix-command", "key", "generate-secret", "--key-name", name])
         try secret.write(toFile: path, atomically: true, encoding: .utf8)
-        return try capture("/bin/sh", ["-c", "nix --extra-experimental-features nix-command key convert-secret-to-public < '\(path)'"])
+        return try output("/bin/sh", ["-c", "nix --extra-experimental-features nix-command key convert-secret-to-public < '\(path)'"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func capture(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestTimeout("\(program) \(arguments) exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+    func output(_ program: String, _ arguments: [String]) throws -> String {
+        let result = try capture(program, arguments)
+        guard result.status == 0 else { throw TestTimeout("\(program) \(arguments) exited \(result.status): \(result.stderr)") }
+        return result.stdout
     }
 }

@@ -111,18 +111,8 @@ struct SafeSwitchTests {
 
     /// Runs the real command line and returns its stdout, then its stderr.
     static func cli(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: cliExecutable)
-        process.arguments = arguments
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let said = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self) + String(decoding: said, as: UTF8.self)
+        let result = try capture(cliExecutable, arguments)
+        return result.stdout + result.stderr
     }
 
     @Test("a failing health check rolls back at once, naming its exit and last line")

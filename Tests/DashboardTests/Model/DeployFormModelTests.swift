@@ -6,6 +6,17 @@ import TaskEngine
 /// Deploy to Device's form in the model: one device from the project file, as `submit deploy --device`.
 @Suite("Deploy forms: devices from the project file")
 struct DeployFormModelTests {
+    /// A model with `type`'s form open from the new-task menu, the project path remembered.
+    static func openForm(_ type: String, project: String) -> DashboardModel {
+        var model = Fixtures.model()
+        model.formDefaults = ["project_path": project]
+        _ = model.handle(.character("n"))
+        let position = TaskKindRegistry.standard.types.firstIndex(of: type)!
+        for _ in 0..<position { _ = model.handle(.character("j")) }
+        _ = model.handle(.key(.enter))
+        return model
+    }
+
     @Test("Deploy to Device takes one device: Space moves the tick, `a` is refused, the submission has `device`")
     func deployToDeviceTakesOne() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dash-deploy-one-\(UUID().uuidString.prefix(8))").path
@@ -14,12 +25,7 @@ struct DeployFormModelTests {
         let file = #"{"devices": [{"identifier": "kiosk-1", "host": "10.0.0.1"}, {"identifier": "kiosk-2", "host": "10.0.0.2", "port": 2222, "user": "admin"}], "ssh": {"identity": "id", "known_hosts": "known_hosts"}}"#
         try file.write(toFile: root + "/thymis-project.json", atomically: true, encoding: .utf8)
 
-        var model = Fixtures.model()
-        model.formDefaults = ["project_path": root]
-        _ = model.handle(.character("n"))
-        let position = TaskKindRegistry.standard.types.firstIndex(of: "deploy_device_task")!
-        for _ in 0..<position { _ = model.handle(.character("j")) }
-        _ = model.handle(.key(.enter))
+        var model = Self.openForm("deploy_device_task", project: root)
         #expect(model.keyContext == .deviceChecklist, "with a remembered project the form opens on its devices")
         _ = model.handle(.character(" "))
         _ = model.handle(.character("j"))
@@ -56,12 +62,7 @@ struct DeployFormModelTests {
         try "{ outputs = { self }: { }; }\n".write(toFile: root + "/flake.nix", atomically: true, encoding: .utf8)
         for name in ["id", "known_hosts"] { try "x\n".write(toFile: root + "/" + name, atomically: true, encoding: .utf8) }
 
-        var model = Fixtures.model()
-        model.formDefaults = ["project_path": root]
-        _ = model.handle(.character("n"))
-        let position = TaskKindRegistry.standard.types.firstIndex(of: "deploy_devices_task")!
-        for _ in 0..<position { _ = model.handle(.character("j")) }
-        _ = model.handle(.key(.enter))
+        var model = Self.openForm("deploy_devices_task", project: root)
         #expect(model.keyContext == .deviceChecklist, "the form opens on the devices, before the rollout fields")
         _ = model.handle(.character("a"))
         // Tab leaves the devices for the rollout fields below them.

@@ -173,33 +173,20 @@ final class OwnStoreDevice: @unchecked Sendable {
 
     /// Runs `command` on the device over SSH (as root, with the controller's key) and returns its stdout.
     func output(of command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh")
-        process.arguments = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHosts)",
-                             "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", clientKey, "-p", "\(port)", "root@127.0.0.1", command]
-        let pipe = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestTimeout("\(command) on the device exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        let result = try capture("/usr/bin/ssh", sshArguments + [command])
+        guard result.status == 0 else { throw TestTimeout("\(command) on the device exited \(result.status): \(result.stderr)") }
+        return result.stdout
     }
 
     /// Whether a new SSH connection with the controller's key gets in and runs a command.
     func acceptsLogin() -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh")
-        process.arguments = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHosts)",
-                             "-o", "ConnectTimeout=5", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
-                             "-i", clientKey, "-p", "\(port)", "root@127.0.0.1", "true"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        (try? capture("/usr/bin/ssh", sshArguments + ["true"]))?.status == 0
+    }
+
+    /// ssh's options for logging in as the controller does, up to the command.
+    private var sshArguments: [String] {
+        ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHosts)", "-o", "ConnectTimeout=5",
+         "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", clientKey, "-p", "\(port)", "root@127.0.0.1"]
     }
 
     /// This device as an entry of a project file's `devices`, with `extra` fields (e.g. a health command).
