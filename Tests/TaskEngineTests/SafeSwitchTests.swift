@@ -218,6 +218,41 @@ struct SafeSwitchTests {
         return text
     }
 
+    @Test("the device's own switch process killed while it waits: the task says the switch was interrupted, not that it hung")
+    func devicesWatchdogKilled() async throws {
+        let engine = try await startedEngine()
+        let (project, _) = try await deployedOnce(engine)
+        try project.changeDerivations()
+        try project.commit("second")
+        try project.writeProjectFile(["deploy": ["health_command": "sleep 4", "confirm_timeout": 600]])
+        let parent = try await engine.submitValue(deploy(project))
+        // The detached `switch.sh run` on the device, seen from the host, while the health check runs.
+        var watchdog: pid_t?
+        let found = await eventually(timeout: .seconds(90)) {
+            watchdog = Self.processes(withCommandLine: ["switch.sh", "run"]).first
+            return watchdog != nil && (try? device.generation()) == 2
+        }
+        #expect(found)
+        if let watchdog { kill(watchdog, SIGKILL) }
+        let final = try await environment.store.waitFor(parent.id, toBe: [.completed, .failed], timeout: .seconds(60))
+        let child = try #require(try environment.store.children(of: parent.id).first)
+        #expect(final.state == .failed)
+        #expect(child.failureReason?.hasPrefix("switch interrupted: the device's switch process ended before it finished (while awaiting)") == true,
+                "\(child.failureReason ?? "")")
+        #expect(child.result(as: DeployDeviceResult.self)?.switchOutcome?.ending == .interrupted)
+    }
+
+    /// Pids whose command line holds these words, in order (read from /proc).
+    static func processes(withCommandLine words: [String]) -> [pid_t] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            let tail = arguments.suffix(words.count)
+            return tail.count == words.count && zip(tail, words).allSatisfy { $0.hasSuffix($1) } ? pid : nil
+        }
+    }
+
     @Test("kill -9 of the engine while the device waits for its confirmation: the device still rolls itself back")
     func engineKilled() async throws {
         let engine = try await startedEngine()

@@ -42,9 +42,13 @@ enum DeviceSwitchScript {
         last_line() { [ -f "$1" ] && grep -v '^[[:space:]]*$' "$1" | tail -n 1 | tr -d '\r' | cut -c 1-300; }
         system_of() { if [ -e "$1" ] || [ -L "$1" ]; then echo "$(readlink "$1") $(readlink -f "$1")"; fi; }
 
-        # Whether the detached process still runs: same boot, pid alive.
+        # Whether the detached process still runs: same boot, pid alive and not a zombie (an init
+        # that does not reap, like a container's, leaves one behind).
         alive() {
-          [ "$(get boot)" = "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ] && kill -0 "$(get pid)" 2>/dev/null
+          pid=$(get pid)
+          [ "$(get boot)" = "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ] && kill -0 "$pid" 2>/dev/null || return 1
+          [ -r "/proc/$pid/stat" ] || return 0
+          [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -c 1)" != Z ]
         }
         # A state that waits for the detached process, whose process is gone, will never move on.
         # The state is read again once the process is found gone: it writes its last state before it ends.
