@@ -100,7 +100,8 @@ struct CopyPlanTests {
         #expect(plan == CopyPlan(sizes: expected, missing: ["/nix/store/b-y"]))
         #expect(plan.paths == 1 && plan.bytes == 250 && plan.closurePaths == 2)
         #expect(plan.description == "0.0 MB in 1 of 2 paths")
-        #expect(CopyPlan.missingCommand(["/nix/store/b-y", "/nix/store/a-x"]) == "nix-store --check-validity --print-invalid '/nix/store/a-x' '/nix/store/b-y'")
+        #expect(CopyPlan.missingQuery(["/nix/store/b-y", "/nix/store/a-x"])
+                == ["nix-store", "--check-validity", "--print-invalid", "'/nix/store/a-x'", "'/nix/store/b-y'"])
     }
 
     @Test("the progress line: done of total, clamped, with rate and time left")
@@ -148,5 +149,21 @@ struct ClosureDiffTests {
             + "would restart systemd\nwould restart the following units: b.service, c.socket\nwould reload the following units: d.service\n"
         let units = DevicePlan.Units.parse(text)
         #expect(units.stop == ["a.service"] && units.restart == ["b.service", "c.socket"] && units.reload == ["d.service"] && units.start.isEmpty)
+    }
+}
+
+@Suite("the switch script's report, read back")
+struct SwitchReportTests {
+    @Test("only this deploy's token counts, also after output without a final newline")
+    func parse() throws {
+        let stdout = "ok" + "thymis-switch-t1 state confirmed\n" + "thymis-switch-t2 state rolled-back\n"
+            + "thymis-switch-t1 cause health 3\nthymis-switch-t1 health-said degraded\n"
+            + "thymis-switch-t1 previous system-4-link /nix/store/aaa-sys\nthymis-switch-t1 profile system-5-link /nix/store/bbb-sys\n"
+        let report = try #require(SwitchReport.parse(stdout, token: "t1"))
+        #expect(report.state == .confirmed && report.cause == .healthFailed(exitCode: 3, said: "degraded"))
+        #expect(report.previous == DeviceSystem(storePath: "/nix/store/aaa-sys", generation: 4))
+        #expect(report.profile == DeviceSystem(storePath: "/nix/store/bbb-sys", generation: 5))
+        #expect(SwitchReport.parse("thymis-switch-t2 state confirmed\n", token: "t1") == nil)
+        #expect(RollbackCause(deviceWords: "switch-timeout 1800") == .switchTimedOut(seconds: 1800))
     }
 }

@@ -226,11 +226,15 @@ struct SafeSwitchTests {
         try project.commit("second")
         try project.writeProjectFile(["deploy": ["health_command": "sleep 4", "confirm_timeout": 600]])
         let parent = try await engine.submitValue(deploy(project))
-        // The detached `switch.sh run` on the device, seen from the host, while the health check runs.
+        // The detached `switch.sh run` on the device, seen from the host, once the switch is over and
+        // the confirming connection runs the health check (the watchdog then waits for a decision).
         var watchdog: pid_t?
         let found = await eventually(timeout: .seconds(90)) {
+            guard let child = try? environment.store.children(of: parent.id).first,
+                  let steps = try? environment.store.processes(of: child.id),
+                  steps.contains(where: { Self.switchStep($0) == "confirm" && $0.pid != nil }) else { return false }
             watchdog = Self.processes(withCommandLine: ["switch.sh", "run"]).first
-            return watchdog != nil && (try? device.generation()) == 2
+            return watchdog != nil
         }
         #expect(found)
         if let watchdog { kill(watchdog, SIGKILL) }
@@ -348,6 +352,9 @@ struct RollbackDeviceTests {
         let result = try #require(back.result(as: DeployDeviceResult.self))
         #expect(result.generations?.map(\.number) == [1, 2] && result.generations?.map(\.current) == [false, true])
         #expect(result.generations?.map(\.storePath) == [first, second])
+        // The links' own times (today), not the store's 1970 that following the link gives.
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(4))
+        #expect(result.generations?.allSatisfy { $0.created.hasPrefix(today) } == true, "\(result.generations ?? [])")
         #expect(result.previous == DeviceSystem(storePath: second, generation: 2) && result.new == DeviceSystem(storePath: first, generation: 1))
         #expect(result.switchOutcome?.ending == .confirmed)
 

@@ -69,7 +69,10 @@ struct ClosureCopy {
         let info = try await run.run(context.nixSpec(["path-info"], ["--json", "-r", storePath], in: run,
                                                      stepName: "closure", stdoutCaptureLimit: 64 << 20))
         guard info.succeeded, let sizes = CopyPlan.narSizes(fromPathInfo: info.capturedStdout), !sizes.isEmpty else { return nil }
-        let query = try await run.run(ssh("missing", CopyPlan.missingCommand(Array(sizes.keys))))
+        var spec = ssh("missing", "")
+        spec.arguments.removeLast()
+        spec.arguments += CopyPlan.missingQuery(Array(sizes.keys))
+        let query = try await run.run(spec)
         guard query.succeeded else { return nil }
         let missing = String(decoding: query.capturedStdout, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         return CopyPlan(sizes: sizes, missing: missing)

@@ -46,9 +46,10 @@ struct DeviceLogin: Sendable {
     func sshSpec(_ step: String, _ command: String, knownHostsPath: String, in run: TaskRun) -> ProcessSpec {
         var spec = ProcessSpec(
             program: "ssh",
+            // Keepalives: a device that dies mid-switch is noticed in a minute, not when TCP gives up.
             arguments: SSHOptions.arguments(port: device.port, user: device.username, keyPath: keyPath,
                                             knownHostsPath: knownHostsPath, connectTimeout: connectTimeout)
-                + ["--", device.host, command],
+                + ["-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4", "--", device.host, command],
             environment: run.baseEnvironment, stepName: step)
         // The switch script's report follows up to 128 KiB of health and rollback output.
         spec.stdoutCaptureLimit = 1 << 20

@@ -82,8 +82,13 @@ struct SafeSwitch {
             run.setProgress(attempts == 1 ? "confirming the device over a new connection"
                                           : "reaching the device again (attempt \(attempts))")
             let outcome = try await run.run(ssh("confirm", command))
-            if let report = SwitchReport.parse(stdoutText(outcome), token: token), report.state.isFinal {
-                return (SwitchOutcome(report, reachable: true), report)
+            if let report = SwitchReport.parse(stdoutText(outcome), token: token) {
+                if report.state.isFinal { return (SwitchOutcome(report, reachable: true), report) }
+                // Answered, but on a connection opened while the switch still ran: that proves
+                // nothing, so the next one, opened after the switch, confirms.
+                lastContact = ContinuousClock.now
+                try await pause(.milliseconds(200), in: run)
+                continue
             }
             guard outcome.exitCode == 255 else {
                 // The device answered but its switch directory is gone (wiped, another root): nothing will say more.
@@ -98,8 +103,18 @@ struct SafeSwitch {
             if now - lastContact > .seconds(policy.confirmTimeout) + rollbackGrace {
                 return (SwitchOutcome(unreachable: lastSSHLine.map { "ssh: \($0)" }), SwitchReport(state: .missing))
             }
-            try await Task.sleep(for: Self.pause(after: refused, now: now, deviceDecides: deviceDecides))
+            try await pause(Self.pause(after: refused, now: now, deviceDecides: deviceDecides), in: run)
         }
+    }
+
+    /// Sleeps in short steps, so a cancel is seen within half a second (it then asks the device to roll back).
+    private func pause(_ duration: Duration, in run: TaskRun) async throws {
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end {
+            if run.isCancelled { throw TaskCancelled() }
+            try await Task.sleep(for: min(.milliseconds(500), end - ContinuousClock.now))
+        }
+        if run.isCancelled { throw TaskCancelled() }
     }
 
     /// How long to wait after the `refused`-th failed connection. Two quick retries cover a blip;

@@ -58,8 +58,10 @@ public struct CopyPlan: Codable, Sendable, Equatable {
         return mb >= 100 ? "\(Int(mb.rounded())) MB" : String(format: "%.1f MB", mb)
     }
 
-    /// The remote command printing which of `paths` the device lacks (all of them when it has no Nix database yet).
-    static func missingCommand(_ paths: [String]) -> String {
-        "nix-store --check-validity --print-invalid " + paths.sorted().map(Shell.quoted).joined(separator: " ")
+    /// The remote command printing which of `paths` the device lacks, as separate words for ssh to
+    /// join: one argument holding a whole NixOS closure (2,000 paths) would pass the kernel's 128 KiB
+    /// limit for a single argument.
+    static func missingQuery(_ paths: [String]) -> [String] {
+        ["nix-store", "--check-validity", "--print-invalid"] + paths.sorted().map(Shell.quoted)
     }
 }

@@ -14,12 +14,13 @@ public struct DeviceGeneration: Codable, Sendable, Equatable {
         "\(number)  \(created)  \(storePath)" + (current ? "  (current)" : "")
     }
 
-    /// Prints `system-N-link YYYY-MM-DD HH:MM:SS /nix/store/… [current]` per generation, oldest first.
+    /// Prints `system-N-link YYYY-MM-DD HH:MM:SS /nix/store/… [current]` per generation, oldest first;
+    /// the time is the link's own (`stat` does not follow it; `date -r` would, to the store's 1970).
     static func listCommand(profile: String) -> String {
         let p = Shell.quoted(profile)
         return """
             cur=$(readlink \(p)); for l in \(p)-*-link; do [ -L "$l" ] || continue; n=$(basename "$l"); \
-            echo "$n $(date -r "$l" '+%Y-%m-%d %H:%M:%S') $(readlink -f "$l")$( [ "$n" = "$cur" ] && echo ' current')"; done
+            echo "$n $(date -d "@$(stat -c %Y "$l")" '+%Y-%m-%d %H:%M:%S') $(readlink -f "$l")$( [ "$n" = "$cur" ] && echo ' current')"; done
             """
     }
 

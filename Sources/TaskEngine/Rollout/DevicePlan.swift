@@ -11,7 +11,9 @@ public struct DevicePlan: Codable, Sendable, Equatable {
     /// What the copy had to send to the device (it stays there: deploying from the plan copies nothing).
     public var copied: CopyPlan?
     public var units: Units
-    /// The kernel, initrd or kernel parameters differ: the new system takes effect fully only after a reboot.
+    /// The kernel, initrd or kernel parameters differ from the booted system's (`/run/booted-system`:
+    /// an earlier switch to a new kernel also still waits for its reboot): the new system takes
+    /// effect fully only after a reboot.
     public var rebootRequired: Bool
     /// Why, when it does: "kernel", "initrd", "kernel parameters".
     public var rebootBecause: [String]
@@ -80,16 +82,17 @@ enum DevicePlanInspection {
         let n = Shell.quoted(new), p = Shell.quoted(profile)
         return """
             if [ -e /run/current-system ]; then cur=$(readlink -f /run/current-system); elif [ -e \(p) ]; then cur=$(readlink -f \(p)); else cur=; fi; \
+            if [ -e /run/booted-system ]; then booted=$(readlink -f /run/booted-system); else booted=$cur; fi; \
             echo "\(mark) current $cur"; \
             for side in before after; do \
-              if [ $side = before ]; then top=$cur; else top=\(n); fi; \
+              if [ $side = before ]; then top=$cur; boot=$booted; else top=\(n); boot=\(n); fi; \
               [ -n "$top" ] || continue; \
               paths=$(nix-store -qR "$top") || exit 3; \
               echo "\(mark) closure-$side"; echo "$paths"; \
               echo "\(mark) sizes-$side"; nix-store -q --size $paths || exit 3; \
               echo "\(mark) boot-$side"; \
-              echo "kernel $(readlink -f "$top/kernel" 2>/dev/null)"; echo "initrd $(readlink -f "$top/initrd" 2>/dev/null)"; \
-              echo "params $(cat "$top/kernel-params" 2>/dev/null)"; \
+              echo "kernel $(readlink -f "$boot/kernel" 2>/dev/null)"; echo "initrd $(readlink -f "$boot/initrd" 2>/dev/null)"; \
+              echo "params $(cat "$boot/kernel-params" 2>/dev/null)"; \
             done; \
             echo "\(mark) dry-activate"; \(n)/bin/switch-to-configuration dry-activate 2>&1; \
             echo "\(mark) dry-activate-exit $?"

@@ -15,8 +15,10 @@
 ///   The decision is a symlink made with `ln -s`, which fails when it exists: the first one wins,
 ///   so a late confirmation cannot undo a rollback that already began.
 /// - `watch`: streams the switch's output until the switch has ended, then reports.
-/// - `confirm HEALTH_TIMEOUT [HEALTH_COMMAND]`: waits for the switch, runs the health command,
-///   decides `confirm` or `abort`, waits for a rollback to finish, and reports.
+/// - `confirm HEALTH_TIMEOUT [HEALTH_COMMAND]`: on a connection opened after the switch ended, runs
+///   the health command, decides `confirm` or `abort`, waits for a rollback to finish, and reports.
+///   Opened while the switch still ran, it only waits for the switch's end and reports: such a
+///   connection proves nothing about the new configuration, and the engine opens another.
 /// - `abort CAUSE`: asks for a rollback now (a cancelled deploy) and returns at once.
 /// - `report`: the state, the cause, the systems before and now.
 ///
@@ -46,11 +48,21 @@ enum DeviceSwitchScript {
         # that does not reap, like a container's, leaves one behind).
         alive() {
           pid=$(get pid)
+          [ -n "$pid" ] || return 0
           [ "$(get boot)" = "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ] && kill -0 "$pid" 2>/dev/null || return 1
           [ -r "/proc/$pid/stat" ] || return 0
           [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -c 1)" != Z ]
         }
         # A state that waits for the detached process, whose process is gone, will never move on.
+        # A switch may hang (a oneshot unit waiting for a network the new configuration broke):
+        # after SWITCH_LIMIT seconds it is stopped, which counts as a failed switch (exit 124).
+        SWITCH_LIMIT=1800
+        bounded() {
+          if command -v timeout > /dev/null 2>&1; then timeout "$SWITCH_LIMIT" "$@"; else "$@"; fi
+        }
+        # timeout(1) exits 124 (GNU) or 143 (busybox, the TERM it sent) when time ran out.
+        timed_out() { [ "$1" -eq 124 ] || [ "$1" -eq 143 ]; }
+
         # The state is read again once the process is found gone: it writes its last state before it ends.
         settle() {
           case $(state) in
@@ -78,6 +90,14 @@ enum DeviceSwitchScript {
           say profile "$(system_of "$(get profile)")"
         }
 
+        # The profile back where it was, without switching (nothing was switched yet).
+        restore_profile() {
+          gen=$(get previous | cut -d ' ' -f 1 | sed -n 's/.*-\([0-9][0-9]*\)-link$/\1/p')
+          prev=$(get previous | cut -d ' ' -f 2)
+          { [ -n "$gen" ] && nix-env -p "$(get profile)" --switch-generation "$gen"; } \
+            || { [ -n "$prev" ] && nix-env -p "$(get profile)" --set "$prev"; }
+        }
+
         roll_back() {
           put state rolling-back
           p=$(get profile)
@@ -90,23 +110,25 @@ enum DeviceSwitchScript {
           gen=$(get previous | cut -d ' ' -f 1 | sed -n 's/.*-\([0-9][0-9]*\)-link$/\1/p')
           {
             { [ -n "$gen" ] && nix-env -p "$p" --switch-generation "$gen"; } || nix-env -p "$p" --set "$prev"
-          } > "$d/rollback.log" 2>&1 && "$prev/bin/switch-to-configuration" switch >> "$d/rollback.log" 2>&1 < /dev/null
+          } > "$d/rollback.log" 2>&1 && bounded "$prev/bin/switch-to-configuration" switch >> "$d/rollback.log" 2>&1 < /dev/null
           code=$?
           put rollback-exit "$code"
           if [ "$code" -eq 0 ]; then put state rolled-back; else put state rollback-failed; fi
         }
 
         run() {
-          put pid "$$"
+          # boot first: a reader that sees the pid must see the boot it belongs to.
           put boot "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
-          "$(get new)/bin/switch-to-configuration" switch > "$d/switch.log" 2>&1 < /dev/null
+          put pid "$$"
+          bounded "$(get new)/bin/switch-to-configuration" switch > "$d/switch.log" 2>&1 < /dev/null
           code=$?
           put switch-exit "$code"
+          if timed_out "$code"; then failed="switch-timeout $SWITCH_LIMIT"; else failed="switch $code"; fi
           if [ "$(get rollback)" != 1 ]; then
-            if [ "$code" -eq 0 ]; then put state switched; else put cause "switch $code"; put state switch-failed; fi
+            if [ "$code" -eq 0 ]; then put state switched; else put cause "$failed"; put state switch-failed; fi
             return
           fi
-          if [ "$code" -ne 0 ]; then put cause "switch $code"; roll_back; return; fi
+          if [ "$code" -ne 0 ]; then put cause "$failed"; roll_back; return; fi
           put state awaiting
           deadline=$(( $(date +%s) + $(get timeout) ))
           until [ -L "$d/decision" ]; do
@@ -133,7 +155,7 @@ enum DeviceSwitchScript {
           put state switching
           if [ -d /run/systemd/system ] && command -v systemd-run > /dev/null 2>&1; then
             systemd-run --quiet --collect --unit "thymis-switch-$token" --setenv=PATH="$PATH" /bin/sh "$d/switch.sh" run \
-              || { put state switch-failed; put cause "switch 127"; echo "systemd-run could not start the switch" >&2; exit 4; }
+              || { restore_profile; put cause "switch 127"; put state switch-failed; report; echo "systemd-run could not start the switch" >&2; exit 4; }
           else
             setsid /bin/sh "$d/switch.sh" run < /dev/null > /dev/null 2>&1 &
           fi
@@ -141,6 +163,7 @@ enum DeviceSwitchScript {
           find "$(dirname "$d")" -mindepth 1 -maxdepth 1 -type d -mtime +30 -exec rm -rf {} + 2>/dev/null
           # The detached process records its pid first thing; until then it counts as alive.
           i=0; while [ ! -f "$d/pid" ] && [ $i -lt 50 ]; do nap; i=$((i + 1)); done
+          if [ ! -f "$d/pid" ]; then put interrupted-in "starting"; put state interrupted; fi
           report
           # Watched from this connection, made before the switch began: one made after it might
           # already be refused by the new configuration.
@@ -159,11 +182,18 @@ enum DeviceSwitchScript {
             [ "$s" = switching ] || break
             nap
           done
+          echo
           report
         }
 
         confirm() {
-          while settle; [ "$(state)" = switching ]; do nap; done
+          settle
+          if [ "$(state)" = switching ]; then
+            # Opened before the switch ended: it proves nothing. Wait, report, let the engine reconnect.
+            while settle; [ "$(state)" = switching ]; do nap; done
+            report
+            return
+          fi
           if [ "$(state)" = awaiting ]; then
             if [ $# -ge 2 ] && [ -n "$2" ]; then
               say health-start "$1"
@@ -172,8 +202,8 @@ enum DeviceSwitchScript {
               else
                 /bin/sh -c "$2" > "$d/health.log" 2>&1 < /dev/null; hc=$?
               fi
-              tail -c 65536 "$d/health.log"
-              if [ "$hc" -eq 124 ]; then put abort-cause "health-timeout $1"
+              tail -c 65536 "$d/health.log"; echo
+              if timed_out "$hc" && command -v timeout > /dev/null 2>&1; then put abort-cause "health-timeout $1"
               elif [ "$hc" -ne 0 ]; then put abort-cause "health $hc"; fi
               [ "$hc" -ne 0 ] && ln -s abort "$d/decision" 2>/dev/null
             fi
@@ -181,7 +211,7 @@ enum DeviceSwitchScript {
             while settle; [ "$(state)" = awaiting ]; do nap; done
           fi
           while settle; [ "$(state)" = rolling-back ]; do nap; done
-          [ -f "$d/rollback.log" ] && tail -c 65536 "$d/rollback.log"
+          [ -f "$d/rollback.log" ] && { tail -c 65536 "$d/rollback.log"; echo; }
           report
         }
 

@@ -34,8 +34,10 @@ struct SwitchReport: Equatable {
     static func parse(_ stdout: String, token: String) -> SwitchReport? {
         let marker = "thymis-switch-" + token + " "
         var values: [String: String] = [:]
-        for line in stdout.split(whereSeparator: \.isNewline) where line.hasPrefix(marker) {
-            let rest = line.dropFirst(marker.count)
+        for line in stdout.split(whereSeparator: \.isNewline) {
+            // Output without a final newline may stand before the marker on its line.
+            guard let start = line.range(of: marker) else { continue }
+            let rest = line[start.upperBound...]
             let key = rest.prefix { $0 != " " }
             values[String(key)] = String(rest.dropFirst(key.count).drop { $0 == " " })
         }
@@ -77,6 +79,8 @@ public enum RollbackCause: Codable, Sendable, Equatable {
     case healthTimedOut(seconds: Int)
     /// `switch-to-configuration switch` itself failed.
     case switchFailed(exitCode: Int)
+    /// It ran longer than the device allows (30 minutes) and was stopped.
+    case switchTimedOut(seconds: Int)
     /// The deploy was cancelled after the switch began.
     case cancelled
 
@@ -89,6 +93,7 @@ public enum RollbackCause: Codable, Sendable, Equatable {
         case "health": self = .healthFailed(exitCode: number ?? 1, said: nil)
         case "health-timeout": self = .healthTimedOut(seconds: number ?? 0)
         case "switch": self = .switchFailed(exitCode: number ?? 1)
+        case "switch-timeout": self = .switchTimedOut(seconds: number ?? 0)
         case "cancelled": self = .cancelled
         default: return nil
         }
@@ -102,6 +107,7 @@ public enum RollbackCause: Codable, Sendable, Equatable {
             return "health check failed (exit \(code)" + (said.map { ": \"\(Self.short($0))\"" } ?? "") + ")"
         case .healthTimedOut(let seconds): return "health check did not finish within \(seconds) s"
         case .switchFailed(let code): return "switch-to-configuration switch exited with \(code)"
+        case .switchTimedOut(let seconds): return "switch-to-configuration switch did not finish within \(seconds) s and was stopped"
         case .cancelled: return "the deploy was cancelled during the switch"
         }
     }
