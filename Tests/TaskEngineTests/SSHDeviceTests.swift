@@ -29,7 +29,20 @@ struct SSHDeviceTests {
         #expect(try environment.store.allText(record.id, stream: .stdout).hasPrefix("on "))
         // The temporary known-hosts file is gone once the task ended.
         let option = try #require(try environment.store.processes(of: record.id).first?.arguments.first { $0.hasPrefix("UserKnownHostsFile=") })
-        #expect(!FileManager.default.fileExists(atPath: String(option.dropFirst("UserKnownHostsFile=".count))))
+        let file = String(option.dropFirst("UserKnownHostsFile=".count))
+        #expect(!FileManager.default.fileExists(atPath: file))
+        // In the state directory, not /tmp: what a killed engine leaves there, the next one removes.
+        #expect(file.hasPrefix(environment.directory.scratchPath + "/known-hosts-"), "\(file)")
+    }
+
+    @Test("an engine starting removes the known-hosts files a killed engine's tasks left")
+    func leftoversRemoved() async throws {
+        let leftover = environment.directory.scratchPath + "/known-hosts-left-by-a-killed-engine"
+        try FileManager.default.createDirectory(atPath: leftover, withIntermediateDirectories: true)
+        try "[127.0.0.1]:22 ssh-ed25519 AAAA\n".write(toFile: leftover + "/known_hosts", atomically: true, encoding: .utf8)
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
     }
 
     @Test("another key for the device fails without running the command")

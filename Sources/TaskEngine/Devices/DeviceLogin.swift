@@ -28,8 +28,9 @@ struct DeviceLogin: Sendable {
     }
 
     /// The known-hosts file for this task: the one given, or one holding only the device's host key.
-    func knownHosts() throws -> KnownHostsFile {
-        try KnownHostsFile(host: device.host, port: device.port, hostKey: device.hostKey, existingPath: knownHostsPath)
+    func knownHosts(in run: TaskRun) throws -> KnownHostsFile {
+        try KnownHostsFile(host: device.host, port: device.port, hostKey: device.hostKey, existingPath: knownHostsPath,
+                           scratch: run.scratchDirectory)
     }
 
     /// The profile a switch sets: the device's, the project file's, or NixOS' own.

@@ -76,6 +76,8 @@ public actor TaskEngine {
         self.runsTasks = runsTasks
         let heartbeat = EngineHeartbeat(databasePath: store.path)
         try await recover(lastBeat: heartbeat.lastBeat())
+        // What a killed engine's tasks kept there is theirs alone, and they are gone.
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: store.path).deletingLastPathComponent().path + "/scratch")
         heartbeat.beat()
         heartbeatLoop = Task { [weak self] in
             while let self, await !self.isShuttingDown {

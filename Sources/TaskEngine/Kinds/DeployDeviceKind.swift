@@ -29,7 +29,7 @@ public struct DeployDeviceKind: TaskKind {
     public var pool: Pool? { .remote }
 
     public func run(_ run: TaskRun) async throws {
-        let knownHosts = try login.knownHosts()
+        let knownHosts = try login.knownHosts(in: run)
         let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
         let (toplevel, copied) = try await delivery.deliver(in: run)
         let safeSwitch = SafeSwitch(policy: switchPolicy, profile: login.systemProfile(context.projectFile), login: device.login,

@@ -25,7 +25,7 @@ public struct PlanDeviceKind: TaskKind {
     public var pool: Pool? { .remote }
 
     public func run(_ run: TaskRun) async throws {
-        let knownHosts = try login.knownHosts()
+        let knownHosts = try login.knownHosts(in: run)
         let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
         let (toplevel, copied) = try await delivery.deliver(in: run)
         run.setProgress("comparing with what \(login.device.identifier) runs")

@@ -27,7 +27,7 @@ public struct RollbackDeviceKind: TaskKind {
     public var pool: Pool? { .remote }
 
     public func run(_ run: TaskRun) async throws {
-        let knownHosts = try login.knownHosts()
+        let knownHosts = try login.knownHosts(in: run)
         let login = self.login, knownHostsPath = knownHosts.path
         let profile = login.systemProfile(context.projectFile)
         run.setProgress("listing the generations of \(profile)")

@@ -43,7 +43,7 @@ public struct SSHCommandKind: TaskKind {
     public func run(_ run: TaskRun) async throws {
         // A given known-hosts file wins; otherwise a private one holding only the device's key.
         let knownHosts = try KnownHostsFile(host: host, port: port, hostKey: knownHostsPath == nil ? hostKey : nil,
-                                            existingPath: knownHostsPath)
+                                            existingPath: knownHostsPath, scratch: run.scratchDirectory)
         let spec = ProcessSpec(
             program: "ssh",
             arguments: SSHOptions.arguments(port: port, user: user, keyPath: keyPath, knownHostsPath: knownHosts.path,

@@ -33,6 +33,9 @@ public final class TaskRun: Sendable {
         self.grace = grace
     }
 
+    /// Where this task may put files it needs only while it runs: the state directory's `scratch`.
+    var scratchDirectory: String { URL(fileURLWithPath: store.path).deletingLastPathComponent().path + "/scratch" }
+
     /// Whether the task was cancelled; plans check this between steps they run themselves.
     public var isCancelled: Bool { signaller.isStopping }
 

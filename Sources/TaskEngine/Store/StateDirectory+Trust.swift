@@ -8,7 +8,7 @@ extension StateDirectory {
     /// The names the engine and its clients open inside a state directory. None may be a symbolic link.
     static let fileNames = ["engine.lock", "engine.alive", "thymis-tasks.log", "tasks.sqlite", "tasks.sqlite-wal",
                             "tasks.sqlite-shm", "tasks.sqlite-journal", "tasks.sqlite.setup-lock", "auto-update.json",
-                            "reports", "dashboard-forms.json"]
+                            "reports", "dashboard-forms.json", "scratch"]
 
     /// Throws `StoreError.untrustedDirectory` unless the directory and every directory above it can
     /// be changed only by the running user and root, and no file name in it is a symbolic link.

@@ -18,6 +18,9 @@ public struct StateDirectory: Sendable {
     public var databasePath: String { path + "/tasks.sqlite" }
     public var lockPath: String { path + "/engine.lock" }
     public var logPath: String { path + "/thymis-tasks.log" }
+    /// Files a task needs only while it runs (known-hosts files); emptied when an engine starts, so
+    /// what a killed engine left is gone with the next one (issue 23).
+    public var scratchPath: String { path + "/scratch" }
 
     /// Creates the directory (and parents) with mode 0700; an existing one is left as it is. Either
     /// way it must then be one that only the user (or root) can change (`checkTrusted`).
