@@ -112,4 +112,18 @@ struct CancelTests {
         try await next.start(watchRequests: false)
         #expect(try await environment.store.waitFor(queued.id, toBe: [.completed, .failed]).state == .completed)
     }
+
+    @Test("a cancel that comes after the task's process ended well leaves it completed, and says it had ended")
+    func cancelAfterTheWork() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let record = try await engine.submitValue(.object(["type": .string(LateEndKind.type)]))
+        #expect(await eventually {
+            (try? environment.store.processes(of: record.id).first?.endedAt) != nil
+        }, "the process never ended")
+        let result = try await engine.cancel(record.id)
+        let ended = try #require(try environment.store.task(record.id))
+        #expect(ended.state == .completed && !ended.cancelled, "\(ended.failureReason ?? "")")
+        #expect(result == .alreadyEnded(.completed))
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TaskEngine
+@testable @_spi(StoreWriting) import TaskEngine
 
 @Suite("a new engine makes the store true again after an engine died")
 struct RecoveryTests {
@@ -53,6 +53,35 @@ struct RecoveryTests {
         process = try #require(try environment.store.processes(of: running.id).first)
         #expect(process.endedAt != nil)
         #expect(try await environment.store.waitFor(pending.id, toBe: [.completed, .failed]).state == .completed)
+    }
+
+    @Test("a task that printed after the dead engine's last heartbeat ends at its last line, not before it")
+    func endsAtLastOutput() async throws {
+        let started = Date().addingTimeInterval(-120)
+        let submission = try TaskKindRegistry.forTests.validate(ScriptKind.submission("echo x"))
+        var record = TaskEngine.newRecord(submission, parent: nil, retryOf: nil)
+        record.state = .running
+        record.startedAt = started
+        try environment.store.insert([record])
+        try environment.store.insertProcess(ProcessRecord(taskID: record.id, index: 0, program: "/bin/sh", arguments: [],
+                                                          environment: [:], workingDirectory: nil))
+        try environment.store.markProcessStarted(task: record.id, index: 0, pid: 999_999, startTicks: 1, at: started)
+        // Lines at -60 s, the last of them at -52 s; the engine's last beat was at -60 s.
+        let arrived = Date().addingTimeInterval(-60)
+        var chunk = OutputChunk(stream: .stdout, firstLine: 0, newlineCount: 2, bytes: Array("a\nb\n".utf8), arrivedAt: arrived)
+        chunk.laterLineTimes = [LineTime(line: 1, at: arrived.addingTimeInterval(8))]
+        try environment.store.appendOutput(task: record.id, processIndex: 0, chunks: [chunk], counters: OutputCounters(), nixStateJSON: nil, progress: nil)
+        let heartbeat = EngineHeartbeat(databasePath: environment.store.path)
+        heartbeat.beat()
+        var times = [timeval(tv_sec: time(nil) - 60, tv_usec: 0), timeval(tv_sec: time(nil) - 60, tv_usec: 0)]
+        #expect(utimes(heartbeat.path, &times) == 0)
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let end = try #require(try environment.store.task(record.id)?.endedAt)
+        #expect(abs(end.timeIntervalSinceNow + 52) < 2, "ended \(end.timeIntervalSinceNow) s from now, not at its last line (-52 s)")
+        let process = try #require(try environment.store.processes(of: record.id).first)
+        #expect(process.endedAt.map { abs($0.timeIntervalSinceNow + 52) < 2 } == true)
+        await engine.shutdown()
     }
 
     @Test("a task a dead engine left running ends at that engine's last heartbeat, not at the restart")

@@ -30,10 +30,11 @@ struct EngineHeartbeat: Sendable {
         close(fd)
     }
 
-    /// When a task a dead engine left running stopped, about: the last beat, but never before the
-    /// task started nor after now.
-    static func endOfInterrupted(startedAt: Date?, lastBeat: Date?, now: Date = Date()) -> Date {
+    /// When a task a dead engine left running stopped, about: the last beat or the task's own last
+    /// sign of life (`TaskStore.lastSignOfLife`), whichever is later, but never before the task
+    /// started nor after now.
+    static func endOfInterrupted(startedAt: Date?, lastBeat: Date?, signOfLife: Date? = nil, now: Date = Date()) -> Date {
         guard let lastBeat else { return now }
-        return min(now, max(lastBeat, startedAt ?? lastBeat))
+        return min(now, max(lastBeat, startedAt ?? lastBeat, signOfLife ?? lastBeat))
     }
 }

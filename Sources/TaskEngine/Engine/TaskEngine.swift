@@ -188,6 +188,9 @@ public actor TaskEngine {
         if record.state.isFinal { return .alreadyEnded(record.displayState) }
         requestCancel(id, reason: "cancelled")
         await waitUntilEnded(id)
+        // It may have completed before the cancel could stop anything: then say so, as for a task
+        // that had ended before the cancel came.
+        if let ended = try store.task(id), !ended.cancelled, ended.state == .completed { return .alreadyEnded(ended.displayState) }
         return .cancelled
     }
 
@@ -292,9 +295,11 @@ public actor TaskEngine {
         guard let task = running.removeValue(forKey: id) else { return }
         if let pool = task.kind.pool { usage[pool, default: 1] -= 1 }
         var (state, reason, cancelled): (TaskState, String?, Bool)
-        if let cancelReason = task.cancelReason {
+        if let cancelReason = task.cancelReason, case .failure = result {
             (state, reason, cancelled) = (.failed, cancelReason, true)
         } else {
+            // A plan that completed although a cancel came in: its last process had already ended
+            // well, so the task ends as it ended (issue 23: such tasks were marked cancelled).
             switch result {
             case .success: (state, reason, cancelled) = (.completed, nil, false)
             case .failure(let error as TaskFailure): (state, reason, cancelled) = (.failed, error.reason, false)
@@ -427,6 +432,9 @@ public actor TaskEngine {
     /// that are still the same ones, by /proc start time), fails its running tasks as interrupted,
     /// and queues pending tasks again.
     private func recover(lastBeat: Date?) async throws {
+        // Read before anything is marked ended: a process's end would count as a sign of life.
+        var signsOfLife: [UUID: Date] = [:]
+        for task in try store.tasks(states: [.running]) { signsOfLife[task.id] = try store.lastSignOfLife(task: task.id) }
         for process in try store.unfinishedProcesses() {
             if let pid = process.pid, ProcessTable.isSameProcess(pid: pid, startTicks: process.pidStartTicks) {
                 logger.warning("stopping a process left by a dead engine", metadata: ["pid": "\(pid)", "task": "\(process.taskID)"])
@@ -439,12 +447,13 @@ public actor TaskEngine {
                 logger.warning("stopped processes a dead engine's task had started", metadata: ["count": "\(stopped)", "task": "\(process.taskID)"])
             }
             try store.markProcessEnded(task: process.taskID, index: process.index, exitCode: nil, signal: nil,
-                                       spawnError: nil, at: EngineHeartbeat.endOfInterrupted(startedAt: process.startedAt, lastBeat: lastBeat))
+                                       spawnError: nil, at: EngineHeartbeat.endOfInterrupted(startedAt: process.startedAt, lastBeat: lastBeat,
+                                                                                             signOfLife: signsOfLife[process.taskID]))
         }
         // Ended when the dead engine was last known alive (its heartbeat), not now: the downtime is not
         // the task's. Without a heartbeat (an older engine) the time is now, as before.
         for task in try store.tasks(states: [.running]) {
-            let end = EngineHeartbeat.endOfInterrupted(startedAt: task.startedAt, lastBeat: lastBeat)
+            let end = EngineHeartbeat.endOfInterrupted(startedAt: task.startedAt, lastBeat: lastBeat, signOfLife: signsOfLife[task.id])
             try store.markEnded(task.id, state: .failed, reason: Self.interruptedReason(at: lastBeat.map { _ in end }),
                                 cancelled: false, at: end)
         }

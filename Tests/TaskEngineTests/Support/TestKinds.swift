@@ -35,6 +35,24 @@ struct ScriptKind: TaskKind {
     }
 }
 
+/// A task whose one process ends at once, after which the plan still takes a second of its own
+/// (no process): a cancel in that second comes after the work was done.
+struct LateEndKind: TaskKind {
+    static let type = "test_late_end_task"
+    static let typeName = "Late end"
+    static let secretFields: Set<String> = []
+    init(fields: SubmissionFields) throws(SubmissionError) { try fields.requireOnly([]) }
+    var displayName: String { Self.typeName }
+    var target: String? { nil }
+    var pool: Pool? { Pool("nix") }
+
+    func run(_ run: TaskRun) async throws {
+        try await run.runRequiringSuccess(ProcessSpec(program: "/bin/sh", arguments: ["-c", "echo done"],
+                                                      environment: run.baseEnvironment, stepName: "script"))
+        try await Task.sleep(for: .seconds(1))
+    }
+}
+
 /// A parent that runs one ScriptKind child per script and fails naming the children that failed.
 struct ParentKind: TaskKind {
     static let type = "test_parent_task"
@@ -64,6 +82,7 @@ extension TaskKindRegistry {
         var registry = TaskKindRegistry.standard
         registry.register(ScriptKind.self)
         registry.register(ParentKind.self)
+        registry.register(LateEndKind.self)
         return registry
     }
 }
