@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Testing
-@testable import TaskEngine
+@testable @_spi(StoreWriting) import TaskEngine
 
 @Suite("output retention: the oldest finished tasks' output goes, records stay, the file shrinks", .serialized)
 struct RetentionTests {
@@ -209,5 +209,42 @@ struct RetentionTests {
         #expect(known[2].timeIntervalSince(known[1]) > 0.3)
         #expect(try environment.store.lines(task: record.id, processIndex: 0, stream: .stdout, range: 0..<4)
             .map { String(decoding: $0, as: UTF8.self) } == ["one", "two", "three", "four"])
+    }
+
+    @Test("the background reserve scales with the size limit, and an engine shutting down gives free pages back")
+    func reserveAndShutdown() async throws {
+        #expect(OutputPruner(store: environment.store, background: true, maxSize: 1_000_000).freeReserve == 125_000)
+        #expect(OutputPruner(store: environment.store, background: true, maxSize: 10_000_000_000).freeReserve == 64 << 20)
+        #expect(OutputPruner(store: environment.store, background: true).freeReserve == 64 << 20)
+        #expect(OutputPruner(store: environment.store).freeReserve == 0)
+
+        // 24 MB of output, then pruned without a vacuum: the pages stay in the file as free space.
+        let submission = try TaskKindRegistry.forTests.validate(ScriptKind.submission("echo x"))
+        var record = TaskEngine.newRecord(submission, parent: nil, retryOf: nil)
+        record.state = .completed
+        record.endedAt = Date()
+        try environment.store.insert([record])
+        try environment.store.insertProcess(ProcessRecord(taskID: record.id, index: 0, program: "/bin/sh", arguments: [],
+                                                          environment: [:], workingDirectory: nil))
+        for index in 0..<24 {
+            var bytes = [UInt8](repeating: 0, count: 1 << 20)
+            for offset in bytes.indices { bytes[offset] = UInt8.random(in: 0...255) }
+            bytes[bytes.count - 1] = 10
+            let chunk = OutputChunk(stream: .stdout, firstLine: Int64(index), newlineCount: 1, bytes: bytes, arrivedAt: Date())
+            try environment.store.appendOutput(task: record.id, processIndex: 0, chunks: [chunk], counters: OutputCounters(),
+                                               nixStateJSON: nil, progress: nil)
+        }
+        environment.store.checkpointAndTruncate()
+        #expect(try environment.store.markOutputPruned(record.id, at: Date()))
+        while try !environment.store.deletePrunedChunks(record.id, maxRows: 1000, maxBytes: .max).done {}
+        environment.store.checkpointAndTruncate()
+        let before = environment.store.fileBytes()
+        #expect(before > 20_000_000, "\(before)")
+
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        await engine.shutdown()
+        let after = environment.store.fileBytes()
+        #expect(after < 4_000_000, "\(before) bytes before the shutdown, \(after) after")
     }
 }

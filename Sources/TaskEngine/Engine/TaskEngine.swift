@@ -130,6 +130,8 @@ public actor TaskEngine {
                                  cancelled: true, at: Date())
         }
         running.removeAll()
+        // The free pages a background prune kept for new output go back: this engine writes no more.
+        if runsTasks { OutputPruner(store: store).returnFreePages(within: .seconds(2)) }
         publish(.stopped)
         for continuation in subscribers.values { continuation.finish() }
         subscribers.removeAll()

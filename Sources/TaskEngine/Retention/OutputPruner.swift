@@ -15,16 +15,28 @@ public struct OutputPruner: Sendable {
     let pause: TimeInterval
     /// Free space kept in the file for new output when the engine prunes in the background: pages that
     /// will be filled again soon are not worth moving data around for (flash wear). `prune` keeps none.
+    /// An eighth of the size limit, at most 64 MiB: a 1 MB limit keeps 125 kB, not 64 MiB (issue 23).
     let freeReserve: Int64
 
     static let rowsPerStep = 256
     static let bytesPerStep: Int64 = 8 << 20
     static let vacuumPagesPerStep = 512
 
-    public init(store: TaskStore, background: Bool = false) {
+    public init(store: TaskStore, background: Bool = false, maxSize: Int64? = nil) {
         self.store = store
         self.pause = background ? 0.02 : 0.005
-        self.freeReserve = background ? 64 << 20 : 0
+        self.freeReserve = background ? min(64 << 20, max(0, (maxSize ?? .max) / 8)) : 0
+    }
+
+    /// Gives every free page back to the file system, for at most `time`: an engine that exits keeps
+    /// no reserve, since nothing will fill it (issue 23: an idle exit after a prune left 133 MB of
+    /// nothing). Returns the bytes given back.
+    @discardableResult
+    public func returnFreePages(within time: Duration) -> Int64 {
+        let deadline = ContinuousClock.now + time
+        let returned = (try? giveBackFreePages(shouldStop: { ContinuousClock.now >= deadline })) ?? 0
+        if returned > 0 { store.checkpointAndTruncate() }
+        return returned
     }
 
     /// What a pass did (or, for a dry run, would do).

@@ -18,7 +18,7 @@ final class RetentionLoop: Sendable {
     static let firstDelay = Duration.seconds(2)
 
     init(store: TaskStore, policy: OutputRetentionPolicy, interval: Duration, logger: Logger) {
-        self.pruner = OutputPruner(store: store, background: true)
+        self.pruner = OutputPruner(store: store, background: true, maxSize: policy.maxSize)
         self.policy = policy
         self.interval = interval
         self.logger = logger
