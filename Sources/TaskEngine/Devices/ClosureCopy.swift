@@ -34,18 +34,15 @@ struct ClosureCopy {
         run.setProgress(plan.map { CopyProgress.line(sent: 0, plan: $0, login: device.login, bytesPerSecond: nil) }
                         ?? "copying the closure to \(device.login)")
         let checkSignatures = context.nix.signingKey != nil
-        let ticker = plan.map { plan in Self.showProgress(plan, login: device.login, in: run) }
+        let spec = context.nixSpec(
+            ["copy"], (checkSignatures ? [] : ["--no-check-sigs"]) + ["--to", "ssh-ng://\(device.username)@\(device.host)", storePath],
+            in: run, extraEnvironment: ["NIX_SSHOPTS": sshOptions], stepName: "copy")
         let copy: ProcessOutcome
-        do {
-            copy = try await run.run(context.nixSpec(
-                ["copy"], (checkSignatures ? [] : ["--no-check-sigs"]) + ["--to", "ssh-ng://\(device.username)@\(device.host)", storePath],
-                in: run, extraEnvironment: ["NIX_SSHOPTS": sshOptions], stepName: "copy"))
-            ticker?.cancel()
-            await ticker?.value
-        } catch {
-            ticker?.cancel()
-            await ticker?.value
-            throw error
+        if let plan {
+            let meter = CopyMeter(plan: plan, login: device.login, run: run)
+            copy = try await run.whileTicking(every: .milliseconds(250), { meter.tick() }) { try await run.run(spec) }
+        } else {
+            copy = try await run.run(spec)
         }
         guard !copy.succeeded else { return plan }
         let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError)
@@ -76,27 +73,6 @@ struct ClosureCopy {
         guard query.succeeded else { return nil }
         let missing = String(decoding: query.capturedStdout, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         return CopyPlan(sizes: sizes, missing: missing)
-    }
-
-    /// Every 250 ms while the copy runs: the bytes its ssh wrote, against the plan, with rate and time left.
-    private static func showProgress(_ plan: CopyPlan, login: String, in run: TaskRun) -> Task<Void, Never> {
-        let store = run.store, task = run.taskID
-        return Task {
-            var started: ContinuousClock.Instant?
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                guard !Task.isCancelled,
-                      let copy = try? store.processes(of: task).last(where: { $0.arguments.first == "copy" && $0.endedAt == nil }),
-                      let pid = copy.pid else { continue }
-                let sent = CopyProgress.bytesSent(under: pid)
-                guard sent > 0 else { continue }
-                let now = ContinuousClock.now
-                if started == nil { started = now }
-                let seconds = started.map { (now - $0) / .seconds(1) } ?? 0
-                let rate = seconds > 0.2 ? Double(min(sent, plan.bytes)) / seconds : nil
-                run.setProgress(CopyProgress.line(sent: sent, plan: plan, login: login, bytesPerSecond: rate))
-            }
-        }
     }
 
     /// Nix's words (2.8 to 2.31) for a remote store whose pipe ended under it.

@@ -3,6 +3,33 @@ import Foundation
 /// How far a copy to a device got (issue 24): Nix 2.8's `nix copy --to ssh-ng://` reports no
 /// progress at all, so the deploy measures the bytes the `ssh` under `nix copy` has written
 /// (`/proc/PID/io`) against the plan (`CopyPlan`). That works with every Nix version on either side.
+/// One copy's measure: each tick reads the bytes sent so far and sets the task's progress line.
+final class CopyMeter: @unchecked Sendable {
+    private let plan: CopyPlan
+    private let login: String
+    private let run: TaskRun
+    /// When the first byte was seen; ticks run one after another, never at once.
+    private var started: ContinuousClock.Instant?
+
+    init(plan: CopyPlan, login: String, run: TaskRun) {
+        self.plan = plan
+        self.login = login
+        self.run = run
+    }
+
+    func tick() {
+        guard let copy = try? run.store.processes(of: run.taskID).last(where: { $0.arguments.first == "copy" && $0.endedAt == nil }),
+              let pid = copy.pid else { return }
+        let sent = CopyProgress.bytesSent(under: pid)
+        guard sent > 0 else { return }
+        let now = ContinuousClock.now
+        if started == nil { started = now }
+        let seconds = started.map { (now - $0) / .seconds(1) } ?? 0
+        let rate = seconds > 0.2 ? Double(min(sent, plan.bytes)) / seconds : nil
+        run.setProgress(CopyProgress.line(sent: sent, plan: plan, login: login, bytesPerSecond: rate))
+    }
+}
+
 enum CopyProgress {
     /// Bytes written so far by the `ssh` processes below `pid` (the `nix copy` process).
     static func bytesSent(under pid: Int32) -> UInt64 {

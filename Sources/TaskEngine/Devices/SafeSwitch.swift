@@ -27,8 +27,7 @@ struct SafeSwitch {
     /// Switches the device to `target` and returns how it ended; records the result as it learns it.
     func run(_ target: DeviceSwitchScript.SwitchTarget, in run: TaskRun,
              record: (DeployDeviceResult) -> Void) async throws -> (DeployDeviceResult, SwitchOutcome) {
-        // The task and a random part: unique per attempt, and unknown to the output it parses.
-        let token = "\(run.taskID.uuidString.prefix(8).lowercased())-" + String(UInt64.random(in: .min ... .max), radix: 36)
+        let token = run.deviceToken()
         switch target {
         case .toplevel(let path): run.setProgress("switching to \(path)")
         case .generation(let number): run.setProgress("switching to generation \(number)")

@@ -107,26 +107,15 @@ public struct DeployDevicesKind: TaskKind {
     private func runWave(_ submissions: [ValidatedSubmission], number: Int, result: RolloutResult,
                          in run: TaskRun) async throws -> [TaskRecord] {
         let store = run.store, parent = run.taskID
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                guard !Task.isCancelled, let children = try? store.children(of: parent) else { continue }
-                var live = result
-                for child in children where child.state.isFinal {
-                    if let identifier = child.target { live.note(identifier, ended: Self.outcome(of: child)) }
-                }
-                run.setProgress(live.progress(currentWave: number))
+        return try await run.whileTicking(every: .seconds(1), {
+            guard let children = try? store.children(of: parent) else { return }
+            var live = result
+            for child in children where child.state.isFinal {
+                if let identifier = child.target { live.note(identifier, ended: Self.outcome(of: child)) }
             }
-        }
-        do {
-            let records = try await run.runChildren(submissions)
-            ticker.cancel()
-            await ticker.value
-            return records
-        } catch {
-            ticker.cancel()
-            await ticker.value
-            throw error
+            run.setProgress(live.progress(currentWave: number))
+        }) {
+            try await run.runChildren(submissions)
         }
     }
 

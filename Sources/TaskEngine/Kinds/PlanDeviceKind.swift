@@ -29,7 +29,7 @@ public struct PlanDeviceKind: TaskKind {
         let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
         let (toplevel, copied) = try await delivery.deliver(in: run)
         run.setProgress("comparing with what \(login.device.identifier) runs")
-        let token = "\(run.taskID.uuidString.prefix(8).lowercased())-" + String(UInt64.random(in: .min ... .max), radix: 36)
+        let token = run.deviceToken()
         let command = DevicePlanInspection.command(token: token, profile: login.systemProfile(context.projectFile), new: toplevel)
         var spec = delivery.ssh(run)("inspect", command)
         spec.stdoutCaptureLimit = 64 << 20
