@@ -25,7 +25,7 @@ enum TaskForms {
             // As `submit build-image/run-vm --configuration`: the project, then one of the
             // configurations its project file names (typed when it names none).
             fields = [FormField(name: "project_path", label: "Project path", hint: "directory with flake.nix (and thymis-project.json)")]
-        case "deploy_devices_task", "deploy_device_task", "rollback_device_task":
+        case "deploy_devices_task", "deploy_device_task", "rollback_device_task", "plan_device_task":
             // As `submit deploy`: the project, then its devices ticked from its project file.
             fields = [FormField(name: "project_path", label: "Project path", hint: "git repository with flake.nix and thymis-project.json")]
         default:
@@ -56,7 +56,7 @@ enum TaskForms {
         form.trailingFieldCount = trailing.count
         switch type {
         case "deploy_devices_task": form.pick = .devices
-        case "deploy_device_task", "rollback_device_task": form.pick = .device
+        case "deploy_device_task", "rollback_device_task", "plan_device_task": form.pick = .device
         case "build_device_image_task": form.pick = .configuration(field: "device_identifier")
         case "run_nixos_vm_task": form.pick = .configuration(field: "configuration_id")
         default: break

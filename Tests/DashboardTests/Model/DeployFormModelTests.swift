@@ -97,4 +97,12 @@ struct DeployFormModelTests {
         guard case .newTaskForm(let refused)? = model.modal else { Issue.record("form closed"); return }
         #expect(refused.error?.contains("canary") == true && refused.error?.contains("kiosk-9") == true, "\(refused.error ?? "")")
     }
+
+    @Test("Plan Deploy to Device and Roll Back Device pick one device from the project file, as Deploy to Device does")
+    func singleDeviceForms() {
+        for type in ["plan_device_task", "rollback_device_task"] {
+            let form = TaskForms.form(for: type, typeName: type)
+            #expect(form.pick == .device && form.fields.first?.name == "project_path", "\(type)")
+        }
+    }
 }
