@@ -74,4 +74,52 @@ struct PlanTests {
         let none = try #require(again.result(as: DevicePlan.self))
         #expect(none.noChange && none.summary == "no change: the device runs this system already")
     }
+
+    /// The Deploy Devices submission that deploys `plan`, as `submit deploy --from-plan` builds it.
+    func fromPlan(_ plan: TaskRecord, project: FixtureProject) throws -> JSONValue {
+        let fields = try PlanDeployment.fields(plan: plan, children: environment.store.children(of: plan.id),
+                                               head: PlanDeployment.projectHead(project.path))
+        return .object(fields)
+    }
+
+    @Test("a deploy from a plan switches exactly the planned system, and refuses when the project's HEAD or the device moved")
+    func deployFromPlan() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .system(packages: ["hello-2.10"], kernel: "6.1")])
+        #expect(try await run(engine, submission(project, plan: false)).0.state == .completed)
+        let first = try #require(try device.profileTarget())
+
+        // Plan B; deploy it: the device runs the planned toplevel, and the copy had nothing left to send.
+        try project.rewrite(["kiosk": .system(packages: ["hello-2.12"], kernel: "6.1")])
+        try project.commit("hello 2.12")
+        let (planB, planChild) = try await run(engine, submission(project, plan: true))
+        #expect(planB.state == .completed, "\(planChild.failureReason ?? "")")
+        let planned = try #require(planChild.result(as: DevicePlan.self))
+        #expect(try #require(planB.result(as: FleetPlan.self)).commit == PlanDeployment.projectHead(project.path))
+        let (deployed, deployChild) = try await run(engine, try fromPlan(planB, project: project))
+        #expect(deployed.state == .completed && deployed.displayName == "Deploy Devices (from plan)", "\(deployChild.failureReason ?? "")")
+        #expect(try device.profileTarget() == planned.new && planned.current == first)
+        #expect(deployChild.result(as: DeployDeviceResult.self)?.copied?.paths == 0)
+
+        // The same plan again: the device no longer runs what it was planned against.
+        let (stale, staleChild) = try await run(engine, try fromPlan(planB, project: project))
+        #expect(stale.state == .failed && staleChild.state == .failed)
+        #expect(staleChild.failureReason?.hasPrefix("check plan failed: kiosk-1 now runs \(planned.new); the plan was made against \(first)") == true,
+                "\(staleChild.failureReason ?? "")")
+        #expect(try device.generation() == 2, "a refused deploy set no profile generation")
+
+        // A plan whose commit is no longer HEAD: refused before submitting, and by the deploy itself when HEAD moves after.
+        try project.rewrite(["kiosk": .system(packages: ["hello-2.14"], kernel: "6.1")])
+        try project.commit("hello 2.14")
+        let (planC, _) = try await run(engine, submission(project, plan: true))
+        let fieldsC = try fromPlan(planC, project: project)
+        try project.rewrite(["kiosk": .system(packages: ["hello-2.16"], kernel: "6.1")])
+        try project.commit("hello 2.16")
+        #expect(throws: PlanDeployment.Refusal.self) { try fromPlan(planC, project: project) }
+        let submitted = try await engine.submitValue(fieldsC)
+        let moved = try await environment.store.waitFor(submitted.id, toBe: [.completed, .failed], timeout: .seconds(60))
+        #expect(moved.state == .failed && moved.failureReason?.contains("the project's HEAD is now") == true, "\(moved.failureReason ?? "")")
+        #expect(try device.profileTarget() == planned.new, "nothing switched")
+    }
 }

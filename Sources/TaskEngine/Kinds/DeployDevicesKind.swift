@@ -18,10 +18,13 @@ public struct DeployDevicesKind: TaskKind {
     public let rollout: RolloutPlan
     /// Plan only (issue 27): Plan Deploy to Device children, which stop before the switch.
     let planOnly: Bool
+    /// Deploying a plan (issue 27): its task id, and per device what it was planned against and for.
+    let fromPlan: UUID?
+    let planned: [String: PlannedSystem]
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["devices", "ssh_key_path", "known_hosts_path", "project_path", "commit", "connect_timeout"]
-                               + ProjectContext.fields + SwitchPolicy.Overrides.fields + RolloutSettings.fields + ["plan"])
+                               + ProjectContext.fields + SwitchPolicy.Overrides.fields + RolloutSettings.fields + ["plan", "from_plan", "planned"])
         devices = try fields.objectArray("devices", maxItems: 1000) { (device: SubmissionFields) throws(SubmissionError) in
             try DeviceAddress(device)
         }
@@ -42,6 +45,7 @@ public struct DeployDevicesKind: TaskKind {
         if let problem = asked.problem(devices: identifiers, names: ("canary", "wave_size", "max_failures")) {
             throw .invalidValue(type: fields.context, field: problem.setting, reason: problem.reason)
         }
+        (fromPlan, planned) = try Self.readPlanned(fields, devices: identifiers, commit: commit, planOnly: planOnly)
         rollout = RolloutPlan(devices: identifiers,
                               settings: RolloutSettings.merged(submission: asked, file: context.projectFile?.rollout, devices: identifiers))
         self.fields = fields
@@ -49,13 +53,47 @@ public struct DeployDevicesKind: TaskKind {
         for index in devices.indices { _ = try childSubmission(index, commit: commit ?? String(repeating: "0", count: 40)) }
     }
 
-    public var displayName: String { planOnly ? "Plan Deploy Devices" : Self.typeName }
+    /// `from_plan` and `planned`: both or neither, with a fixed commit, one entry for each device.
+    private static func readPlanned(_ fields: SubmissionFields, devices: [String], commit: String?,
+                                    planOnly: Bool) throws(SubmissionError) -> (UUID?, [String: PlannedSystem]) {
+        guard let text = try fields.optionalString("from_plan", maxBytes: 64) else {
+            if fields.object["planned"] != nil, fields.object["planned"] != .null {
+                throw .invalidValue(type: fields.context, field: "planned", reason: "is given without from_plan; deploy a plan with `submit deploy --from-plan ID`")
+            }
+            return (nil, [:])
+        }
+        guard let id = UUID(uuidString: text) else {
+            throw .invalidValue(type: fields.context, field: "from_plan", reason: "is \"\(text)\"; give the plan's full task id")
+        }
+        guard !planOnly else { throw .invalidValue(type: fields.context, field: "from_plan", reason: "is given with plan: true; a plan is made from the project, not from another plan") }
+        guard commit != nil else { throw .missingField(type: fields.context, field: "commit") }
+        var planned: [String: PlannedSystem] = [:]
+        for system in try fields.objectArray("planned", maxItems: 1000, { (entry: SubmissionFields) throws(SubmissionError) in try PlannedSystem(entry) }) {
+            planned[system.device] = system
+        }
+        if let missing = devices.first(where: { planned[$0] == nil }) {
+            throw .invalidValue(type: fields.context, field: "planned", reason: "has no entry for device \(missing); deploy from the plan exactly the devices it planned")
+        }
+        if let extra = planned.keys.sorted().first(where: { !devices.contains($0) }) {
+            throw .invalidValue(type: fields.context, field: "planned", reason: "names device \(extra), which is not among devices")
+        }
+        return (id, planned)
+    }
+
+    public var displayName: String { planOnly ? "Plan Deploy Devices" : fromPlan != nil ? "Deploy Devices (from plan)" : Self.typeName }
     public var target: String? { devices.count == 1 ? devices[0].identifier : "\(devices.count) devices" }
     public var pool: Pool? { nil }
 
     public func run(_ run: TaskRun) async throws {
         let revision: String
         if let commit { revision = commit } else { revision = try await GitRevision.committedHead(of: context.projectPath, in: run) }
+        if let fromPlan {
+            // What the project would build now must be what was planned; the children check each device.
+            let head = try await GitRevision.committedHead(of: context.projectPath, in: run)
+            guard head == revision else {
+                throw TaskFailure("check plan failed: plan \(fromPlan.uuidString.lowercased().prefix(8)) was made at commit \(revision.prefix(12)); the project's HEAD is now \(head.prefix(12)), which was never planned; plan again")
+            }
+        }
         run.setProgress("deploying \(revision.prefix(12)) to \(devices.count) device\(devices.count == 1 ? "" : "s")")
         let children = try devices.indices.map { index in
             do { return try childSubmission(index, commit: revision) } catch { throw TaskFailure("\(error)") }
@@ -64,7 +102,7 @@ public struct DeployDevicesKind: TaskKind {
             run.setProgress("planning \(revision.prefix(12)) for \(devices.count) device\(devices.count == 1 ? "" : "s")")
             let ended = try await run.runChildren(children)
             let plans = ended.compactMap { child in child.result(as: DevicePlan.self).map { (child.target ?? "", $0) } }
-            let fleet = FleetPlan(plans)
+            let fleet = FleetPlan(plans, commit: revision)
             try? run.record(result: fleet)
             run.setProgress("plan: \(fleet.changing.count) of \(fleet.devices) change" + (fleet.rebootRequired.isEmpty ? "" : ", \(fleet.rebootRequired.count) need a reboot"))
             try TaskRun.requireSuccess(of: ended)
@@ -133,6 +171,12 @@ public struct DeployDevicesKind: TaskKind {
         child["type"] = .string(planOnly ? PlanDeviceKind.type : DeployDeviceKind.type)
         child["devices"] = nil
         child["plan"] = nil
+        child["from_plan"] = nil
+        child["planned"] = nil
+        if let system = planned[devices[index].identifier] {
+            child["planned_current"] = system.current.map(JSONValue.string) ?? .string("none")
+            child["planned_toplevel"] = .string(system.new)
+        }
         for field in RolloutSettings.fields { child[field] = nil }
         if planOnly { for field in SwitchPolicy.Overrides.fields { child[field] = nil } }
         child["device"] = devices[index].json

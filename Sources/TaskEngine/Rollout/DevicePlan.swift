@@ -77,11 +77,22 @@ public struct DevicePlan: Codable, Sendable, Equatable {
 /// Each section starts with a `thymis-plan-TOKEN SECTION` line; the device's own output cannot
 /// pose as one without the token.
 enum DevicePlanInspection {
+    /// Sets `cur` to what the device runs: `/run/current-system`, else the profile's target, else empty.
+    static func currentSystemShell(profile: String) -> String {
+        let p = Shell.quoted(profile)
+        return "if [ -e /run/current-system ]; then cur=$(readlink -f /run/current-system); elif [ -e \(p) ]; then cur=$(readlink -f \(p)); else cur=; fi"
+    }
+
+    /// Prints what the device runs (empty: nothing), by the same rule as the plan read it.
+    static func currentSystemCommand(profile: String) -> String {
+        currentSystemShell(profile: profile) + "; echo \"$cur\""
+    }
+
     static func command(token: String, profile: String, new: String) -> String {
         let mark = "thymis-plan-\(token)"
-        let n = Shell.quoted(new), p = Shell.quoted(profile)
+        let n = Shell.quoted(new)
         return """
-            if [ -e /run/current-system ]; then cur=$(readlink -f /run/current-system); elif [ -e \(p) ]; then cur=$(readlink -f \(p)); else cur=; fi; \
+            \(currentSystemShell(profile: profile)); \
             if [ -e /run/booted-system ]; then booted=$(readlink -f /run/booted-system); else booted=$cur; fi; \
             echo "\(mark) current $cur"; \
             for side in before after; do \

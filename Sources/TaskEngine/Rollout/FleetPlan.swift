@@ -9,6 +9,8 @@ public struct FleetPlan: Codable, Sendable, Equatable {
         public var devices: [String]
     }
 
+    /// The commit the plan built; a deploy from the plan deploys exactly it (nil in plans recorded before).
+    public var commit: String?
     public var devices: Int
     public var changing: [String]
     public var unchanged: [String]
@@ -16,7 +18,8 @@ public struct FleetPlan: Codable, Sendable, Equatable {
     public var rebootRequired: [String]
 
     /// From each device's plan, by identifier.
-    public init(_ plans: [(device: String, plan: DevicePlan)]) {
+    public init(_ plans: [(device: String, plan: DevicePlan)], commit: String? = nil) {
+        self.commit = commit
         devices = plans.count
         changing = plans.filter { !$0.plan.noChange }.map(\.device)
         unchanged = plans.filter(\.plan.noChange).map(\.device)
@@ -31,7 +34,7 @@ public struct FleetPlan: Codable, Sendable, Equatable {
 
     /// For `show` and the dashboard.
     public var lines: [String] {
-        var lines = ["\(changing.count) of \(devices) device\(devices == 1 ? "" : "s") change"
+        var lines = (commit.map { ["commit \($0.prefix(12))"] } ?? []) + ["\(changing.count) of \(devices) device\(devices == 1 ? "" : "s") change"
                      + (unchanged.isEmpty ? "" : "; no change: \(unchanged.joined(separator: ", "))")]
         lines += packages.map { "  \($0.change)  (\($0.devices.count == devices ? "all devices" : $0.devices.joined(separator: ", ")))" }
         if !rebootRequired.isEmpty { lines.append("reboot required: \(rebootRequired.joined(separator: ", "))") }

@@ -33,6 +33,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The string, when this is one.
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
     /// Parses bytes, naming the problem in words when they are not JSON (a key given twice in one
     /// object, a number too large for a double, a lone surrogate are refused too).
     public static func parse(_ data: Data) throws(SubmissionError) -> JSONValue {

@@ -29,6 +29,9 @@ struct DeploySubmit: AsyncParsableCommand {
     var noRollback = false
     @Flag(help: "Plan only: build, copy and compare with what each device runs (packages, sizes, units, reboot), without switching.")
     var plan = false
+    @Option(help: ArgumentHelp("Deploy exactly what this finished plan planned (task id or prefix): its commit, to its devices; refused when the project's HEAD or a device's system moved since.",
+                               valueName: "id"))
+    var fromPlan: String?
     @Option(help: ArgumentHelp("Deploy this device first, in a wave of its own (repeatable; needs several devices).", valueName: "id"))
     var canary: [String] = []
     @Option(help: ArgumentHelp("Devices per wave after the canaries: a count or a percentage of the devices (e.g. 5 or 25%).", valueName: "n|p%"))
@@ -37,6 +40,7 @@ struct DeploySubmit: AsyncParsableCommand {
     var maxFailures: Int?
 
     func run() async throws {
+        if let fromPlan { return try await deployPlan(fromPlan) }
         guard all != !devices.isEmpty else {
             throw CLIError("give --device ID (one or more) or --all, not both and not neither", code: ExitCodes.usage)
         }
@@ -50,13 +54,7 @@ struct DeploySubmit: AsyncParsableCommand {
         if let knownHosts = file.ssh.knownHosts { fields["known_hosts_path"] = .string(knownHosts) }
         if let timeout = file.ssh.connectTimeout { fields["connect_timeout"] = .number(Double(timeout)) }
         if let commit { fields["commit"] = .string(commit) }
-        if let confirmTimeout {
-            guard SwitchPolicy.confirmTimeoutRange.contains(confirmTimeout) else {
-                throw CLIError("--confirm-timeout is \(confirmTimeout); give 10 to 3600 seconds", code: ExitCodes.badInput)
-            }
-            fields["confirm_timeout"] = .number(Double(confirmTimeout))
-        }
-        if noRollback { fields["rollback"] = .bool(false) }
+        try addSwitchPolicy(to: &fields)
         if plan {
             guard canary.isEmpty, waveSize == nil, maxFailures == nil, confirmTimeout == nil, !noRollback else {
                 throw CLIError("--plan changes no device: give it without --canary, --wave-size, --max-failures, --confirm-timeout and --no-rollback",
@@ -66,6 +64,41 @@ struct DeploySubmit: AsyncParsableCommand {
         }
         try addRollout(to: &fields, devices: chosen.map(\.identifier))
         try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
+    }
+
+    /// `--from-plan ID`: the plan's own devices, project and commit; only how to switch and the waves are asked here.
+    private func deployPlan(_ id: String) async throws {
+        guard devices.isEmpty, !all, commit == nil, !plan, projectOptions.project == ".", projectOptions.projectFile == nil, identity == nil else {
+            throw CLIError("--from-plan deploys the plan's own project, commit and devices: give it without --device, --all, --commit, --plan, --project and --identity",
+                           code: ExitCodes.usage)
+        }
+        let store = try global.openStore()
+        let record: TaskRecord
+        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let head = PlanDeployment.projectPath(of: record).flatMap(PlanDeployment.projectHead)
+        var fields: [String: JSONValue]
+        let children = try store.children(of: record.id)
+        do { fields = try PlanDeployment.fields(plan: record, children: children, head: head) } catch {
+            throw CLIError(error.description, code: ExitCodes.badInput)
+        }
+        try addSwitchPolicy(to: &fields)
+        var planned: [String] = []
+        if case .array(let items)? = fields["planned"] {
+            for case .object(let entry) in items { if let device = entry["device"]?.stringValue { planned.append(device) } }
+        }
+        try addRollout(to: &fields, devices: planned)
+        try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
+    }
+
+    /// `--confirm-timeout` and `--no-rollback`, checked here so the error names the flag.
+    private func addSwitchPolicy(to fields: inout [String: JSONValue]) throws {
+        if let confirmTimeout {
+            guard SwitchPolicy.confirmTimeoutRange.contains(confirmTimeout) else {
+                throw CLIError("--confirm-timeout is \(confirmTimeout); give 10 to 3600 seconds", code: ExitCodes.badInput)
+            }
+            fields["confirm_timeout"] = .number(Double(confirmTimeout))
+        }
+        if noRollback { fields["rollback"] = .bool(false) }
     }
 
     /// The rollout flags, checked here so the error names the flag (the engine checks the fields again).
