@@ -122,4 +122,37 @@ struct PlanTests {
         #expect(moved.state == .failed && moved.failureReason?.contains("the project's HEAD is now") == true, "\(moved.failureReason ?? "")")
         #expect(try device.profileTarget() == planned.new, "nothing switched")
     }
+
+    @Test("the dashboard (tmux) opens a plan on its Plan tab, folded by package, and D deploys exactly that plan",
+          .enabled(if: DashboardPane.executable != nil))
+    func planInTheDashboard() async throws {
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let project = try FixtureProject(in: environment.path("fixture"), configurations: ["kiosk": .system(packages: ["hello-2.10", "curl-8.0"], kernel: "6.1")])
+        #expect(try await run(engine, submission(project, plan: false)).0.state == .completed)
+        try project.rewrite(["kiosk": .system(packages: ["hello-2.12", "openssl-3.0.1"], kernel: "6.6")])
+        try project.commit("new packages and kernel")
+        let (plan, child) = try await run(engine, submission(project, plan: true))
+        let planned = try #require(child.result(as: DevicePlan.self))
+        // The dashboard hosts the engine from here on, as an operator's would.
+        await engine.shutdown()
+
+        let pane = try DashboardPane(stateDirectory: environment.directory.path)
+        defer { pane.close() }
+        // The newest task is selected: the plan, on its Plan tab.
+        var screen = try await pane.waitFor { $0.contains("1 of 1 device change at commit") }
+        #expect(screen.contains("Plan (1 of 1 change)"), "\(screen)")
+        #expect(screen.contains("hello: 2.10 → 2.12") && screen.contains("openssl: ∅ → 3.0.1") && screen.contains("curl: 8.0 → ∅"), "\(screen)")
+        #expect(screen.contains("reboot required: kiosk-1") && screen.contains("D deploys exactly this plan"), "\(screen)")
+
+        try pane.send("D")
+        screen = try await pane.waitFor { $0.contains("Deploy the plan") }
+        #expect(screen.contains("to the 1 device of plan \(plan.id.uuidString.lowercased().prefix(8))"), "\(screen)")
+        try pane.send("y")
+        let deadline = ContinuousClock.now + .seconds(90)
+        while try device.profileTarget() != planned.new, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(try device.profileTarget() == planned.new, "the dashboard's deploy switched the planned system")
+        let deploy = try #require(try environment.store.tasks(type: DeployDevicesKind.type).first { $0.displayName == "Deploy Devices (from plan)" })
+        #expect(deploy.submission.contains("\"from_plan\":\"\(plan.id.uuidString.lowercased())\""))
+    }
 }

@@ -93,6 +93,9 @@ final class EffectRunner {
                 if let alert = alerter.alert(for: notice) { terminal.alert(alert) }
             case .writeReport(let id):
                 writeReport(id)
+            case .prepareDeployFromPlan(let id):
+                prepareDeployFromPlan(id)
+                status("checking the plan…")
             case .copyFile(let path):
                 do {
                     let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -132,6 +135,31 @@ final class EffectRunner {
             }
         }
         thread.name = "dashboard report"
+        thread.start()
+    }
+
+    /// Builds the deploy of plan `id` on a thread of its own (it reads the project's HEAD with git),
+    /// posting `.planDeploymentReady` or, when it is no plan to deploy, the refusal as an error status.
+    private func prepareDeployFromPlan(_ id: UUID) {
+        let store = source.store
+        let mailbox = self.mailbox
+        let thread = Thread {
+            do {
+                guard let plan = try store.task(id) else { throw StoreError.notFound(id.uuidString.lowercased()) }
+                let head = PlanDeployment.projectPath(of: plan).flatMap(PlanDeployment.projectHead)
+                let fields = try PlanDeployment.fields(plan: plan, children: store.children(of: id), head: head)
+                let json = JSONValue.object(fields).canonicalText()
+                // The registry's check now, so the dialog never offers what the engine would refuse.
+                _ = try TaskKindRegistry.standard.validate(Data(json.utf8))
+                let devices = plan.result(as: FleetPlan.self)?.devices ?? 0
+                let commit = (fields["commit"]?.stringValue).map { String($0.prefix(12)) } ?? "?"
+                let summary = "Deploy commit \(commit) to the \(devices) device\(devices == 1 ? "" : "s") of plan \(TaskFormat.shortID(id))?"
+                mailbox.post(.action(.planDeploymentReady(plan: id, json: json, summary: summary)))
+            } catch {
+                mailbox.post(.action(.showStatus("cannot deploy from this task: \(error)", isError: true)))
+            }
+        }
+        thread.name = "dashboard plan deploy"
         thread.start()
     }
 

@@ -72,6 +72,8 @@ struct TaskDetail {
             let process = processes[processIndex]
             let lines = tab == .stdout ? process.stdoutLines : process.stderrLines
             return lines > 0 ? "\(tab.title) (\(Self.grouped(lines)))" : tab.title
+        case .plan:
+            return planTitle
         }
     }
 
@@ -90,6 +92,7 @@ struct TaskDetail {
     func document(for tab: DetailTab, processIndex: Int, nixSource: NixSource, store: TaskStore) -> any LogDocument {
         switch tab {
         case .submission: return submissionDocument()
+        case .plan: return planDocument()
         case .process: return processDocument(selected: processIndex)
         case .nix:
             if case .buildLog(let derivation) = nixSource,

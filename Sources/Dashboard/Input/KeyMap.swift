@@ -4,6 +4,8 @@
 enum KeyContext: Hashable, Sendable, CaseIterable {
     case list, detail
     case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, reportSaved
+    /// Deploy a plan's systems?
+    case confirmDeployPlan
     /// A deploy form with the cursor on its device checklist (letters tick, not type).
     case deviceChecklist
     /// A Build Image or Run VM form on its list of the project's configurations.
@@ -18,6 +20,7 @@ struct KeyMap: Sendable {
     enum Scope: Hashable, Sendable {
         case list, detail, everywhere
         case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist, configurationList, reportSaved
+        case confirmDeployPlan
         /// Both text inputs: the new-task form and the prompts.
         case typing
 
@@ -29,6 +32,7 @@ struct KeyMap: Sendable {
             case .detail: context == .detail
             case .help: context == .help
             case .confirmCancel: context == .confirmCancel
+            case .confirmDeployPlan: context == .confirmDeployPlan
             case .confirmQuit: context == .confirmQuit
             case .newTaskMenu: context == .newTaskMenu
             case .newTaskForm: context == .newTaskForm || context == .deviceChecklist || context == .configurationList
@@ -47,6 +51,7 @@ struct KeyMap: Sendable {
             case .detail: "Detail pane (text tabs)"
             case .help: "In this help"
             case .confirmCancel: "Cancel dialog"
+            case .confirmDeployPlan: "Deploy-the-plan dialog"
             case .confirmQuit: "Quit dialog"
             case .newTaskMenu: "New-task menu"
             case .newTaskForm: "New-task form"
@@ -59,7 +64,7 @@ struct KeyMap: Sendable {
         }
 
         /// The order of help's sections.
-        static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmQuit,
+        static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmDeployPlan, .confirmQuit,
                                          .newTaskMenu, .newTaskForm, .deviceChecklist, .configurationList, .prompt, .reportSaved, .typing]
     }
 
@@ -132,6 +137,7 @@ struct KeyMap: Sendable {
         Binding(keys: [char("3")], label: "3", action: .selectTab(.nix), scope: .everywhere, description: "Nix tab"),
         Binding(keys: [char("4")], label: "4", action: .selectTab(.stdout), scope: .everywhere, description: "stdout tab"),
         Binding(keys: [char("5")], label: "5", action: .selectTab(.stderr), scope: .everywhere, description: "stderr tab"),
+        Binding(keys: [char("6")], label: "6", action: .selectTab(.plan), scope: .everywhere, description: "Plan tab: what a Plan Deploy found a deploy would change"),
         Binding(keys: [char("w")], label: "w", action: .toggleWrap, scope: .everywhere, description: "wrap long lines on/off", footer: "wrap"),
         Binding(keys: [char("t")], label: "t", action: .toggleLineTimes, scope: .detail, description: "show each line's arrival time (HH:MM:SS.mmm) on/off", footer: "times"),
         Binding(keys: [char("p")], label: "p", action: .nextProcess, scope: .everywhere, description: "next process of the task (Process, Nix, stdout, stderr)"),
@@ -151,6 +157,7 @@ struct KeyMap: Sendable {
         Binding(keys: [char("c")], label: "c", action: .requestCancel, scope: .everywhere, description: "cancel the selected task (asks first)", isTaskAction: true, footer: "cancel"),
         Binding(keys: [char("r")], label: "r", action: .retry, scope: .everywhere, description: "retry the selected task", isTaskAction: true, footer: "retry"),
         Binding(keys: [char("n")], label: "n", action: .openNewTaskMenu, scope: .list, description: "submit a new task", isTaskAction: true, footer: "new"),
+        Binding(keys: [char("D")], label: "D", action: .requestDeployPlan, scope: .everywhere, description: "deploy the selected plan: exactly its systems to its devices at its commit (asks first)", isTaskAction: true),
         Binding(keys: [char("S")], label: "S", action: .saveTab, scope: .everywhere, description: "save the current tab to a file", isTaskAction: true),
         Binding(keys: [char("o")], label: "o", action: .openInPager, scope: .everywhere, description: "open the current tab in $PAGER"),
         Binding(keys: [char("y")], label: "y", action: .copyLine, scope: .everywhere, description: "copy the current line (match or top line) via OSC 52"),
@@ -168,6 +175,9 @@ struct KeyMap: Sendable {
 
         Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmCancel, description: "cancel the task and its children", footer: "cancel it"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmCancel, description: "keep it running", footer: "keep it running"),
+        Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmDeployPlan, description: "submit the deploy", footer: "deploy"),
+        Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmDeployPlan, description: "do not deploy", footer: "not now"),
+
         Binding(keys: [char("s"), char("S"), char("y"), char("Y"), .key(.enter), .ctrl("c")], label: "s/y/Enter/Ctrl-c", action: .confirmDialog, scope: .confirmQuit, description: "quit, stopping the tasks this engine runs (recorded as cancelled)", footer: "stop"),
         Binding(keys: [char("k"), char("K")], label: "k/K", action: .keepTasksRunning, scope: .confirmQuit, description: "quit, keeping the tasks running in the background (this process stays the engine until idle)", footer: "keep running"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmQuit, description: "stay", footer: "stay"),

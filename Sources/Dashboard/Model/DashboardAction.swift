@@ -35,6 +35,8 @@ enum DashboardAction: Equatable, Sendable {
     case requestCancel, retry, openNewTaskMenu, saveTab, openInPager, copyLine, copyTab
     /// `R`: write the selected task's Markdown report under the state directory.
     case writeReport
+    /// `D` on a plan (or one of its devices): deploy exactly what it planned (asks first).
+    case requestDeployPlan
 
     case showHelp
     case quit
@@ -76,6 +78,8 @@ enum DashboardAction: Equatable, Sendable {
     case searchProgress(DetailTab, percent: Int)
     /// The widest line (in columns) the last frame showed of `tab`: the limit of horizontal scroll.
     case measured(DetailTab, longestLine: Int)
+    /// The submission that deploys plan `plan` is ready (`summary` says what it does): ask to submit it.
+    case planDeploymentReady(plan: UUID, json: String, summary: String)
     /// The report was written to `path` (`bytes` long): offer to copy it.
     case reportWritten(path: String, bytes: Int)
     case showStatus(String, isError: Bool)
@@ -99,6 +103,8 @@ enum DashboardEffect: Equatable, Sendable {
     case copy(task: UUID, tab: DetailTab, line: Int?)
     /// Write the Markdown report of a task under the state directory (`thymis-tasks report`'s text).
     case writeReport(UUID)
+    /// Build the deploy of plan `UUID` (reads the project's HEAD), answering `.planDeploymentReady` or a status.
+    case prepareDeployFromPlan(UUID)
     /// Copy the file at `path` (a report just written) to the clipboard (OSC 52).
     case copyFile(path: String)
     /// Tell the terminal a long task ended (bell or desktop notification, as `--notify` says).

@@ -119,6 +119,7 @@ struct DashboardModel: Sendable {
         case nil: focus == .list ? .list : .detail
         case .help: .help
         case .confirmCancel: .confirmCancel
+        case .confirmDeployPlan: .confirmDeployPlan
         case .confirmQuit: .confirmQuit
         case .newTaskMenu: .newTaskMenu
         case .newTaskForm(let form): form.keyContext
@@ -177,6 +178,12 @@ struct DashboardModel: Sendable {
             case .closeDialog: modal = nil
             default: break
             }
+        case .confirmDeployPlan(_, let json, _):
+            switch action {
+            case .confirmDialog: modal = nil; return [.submit(json)]
+            case .closeDialog: modal = nil
+            default: break
+            }
         case .confirmQuit:
             switch action {
             case .confirmDialog: modal = nil; return [.quit]
@@ -226,7 +233,20 @@ struct DashboardModel: Sendable {
             form.checklist = checklist
         }
         let field = form.focusedFieldIndex ?? 0
+        let isYesNo = !form.isChecklistFocused && form.fields.indices.contains(field) && form.fields[field].kind == .yesNo
         switch action {
+        case .type(let c) where isYesNo:
+            // A yes/no field is set, not typed into.
+            let now = form.fields[field].value
+            switch c {
+            case "y", "Y": form.fields[field].value = "yes"
+            case "n", "N": form.fields[field].value = "no"
+            case " ": form.fields[field].value = now == "yes" ? "no" : "yes"
+            default: break
+            }
+            form.error = nil
+        case .eraseCharacter where isYesNo, .eraseForward where isYesNo, .clearText where isYesNo:
+            break
         case .type(let c) where !form.isChecklistFocused:
             form.fields[field].line.insert(c)
             form.error = nil
@@ -476,6 +496,11 @@ struct DashboardModel: Sendable {
             } else {
                 modal = .confirmCancel(taskID: row.id, name: row.record.displayName)
             }
+        case .requestDeployPlan:
+            guard !readOnly, let row = selectedRow else { break }
+            // On one device's plan: the plan it belongs to (a deploy from a plan deploys all its devices).
+            let plan = row.record.type == PlanDeviceKind.type ? row.record.parentID ?? row.id : row.id
+            return [.prepareDeployFromPlan(plan)]
         case .retry:
             guard !readOnly, let row = selectedRow else { break }
             guard row.record.state.isFinal else {
@@ -511,6 +536,11 @@ struct DashboardModel: Sendable {
         case .reportWritten(let path, let bytes):
             status = nil
             modal = .reportSaved(path: path, bytes: bytes)
+        case .planDeploymentReady(let plan, let json, let summary):
+            // Only over the plain dashboard: a dialog opened since keeps the keys.
+            guard modal == nil else { break }
+            status = nil
+            modal = .confirmDeployPlan(plan: plan, json: json, summary: summary)
         case .showHelp:
             modal = .help(offset: 0)
         case .quit:
@@ -610,7 +640,7 @@ struct DashboardModel: Sendable {
     private mutating func select(_ id: UUID) {
         if id != selectedID {
             selectedID = id
-            openTab(for: rows.first { $0.id == id }?.record.type)
+            openTab(for: rows.first { $0.id == id }?.record)
             processIndex = nil
             derivationsPerProcess = []
             nixSource = .summary
@@ -621,15 +651,21 @@ struct DashboardModel: Sendable {
     }
 
     /// SSH commands and VMs print to stdout and their Nix tab is empty or short: they open on
-    /// stdout, and the next nix task opens on the Nix tab again. A tab the user picked stays.
-    private mutating func openTab(for type: String?) {
-        let outputFirst = type == "ssh_command_task" || type == "run_nixos_vm_task"
-        if outputFirst && tab == .nix {
-            tab = .stdout
-            tabOpenedByType = true
-        } else if !outputFirst && tabOpenedByType && tab == .stdout {
-            tab = .nix
-            tabOpenedByType = false
+    /// stdout; plans open on the Plan tab; the next nix task opens on the Nix tab again. A tab the
+    /// user picked stays.
+    private mutating func openTab(for record: TaskRecord?) {
+        let wanted = record.map(Self.firstTab) ?? .nix
+        guard tab == .nix || tabOpenedByType, tab != wanted else { return }
+        tab = wanted
+        tabOpenedByType = wanted != .nix
+    }
+
+    static func firstTab(of record: TaskRecord) -> DetailTab {
+        switch record.type {
+        case "ssh_command_task", "run_nixos_vm_task": return .stdout
+        case PlanDeviceKind.type: return .plan
+        case DeployDevicesKind.type where record.displayName == DeployDevicesKind.planName: return .plan
+        default: return .nix
         }
     }
 

@@ -1,6 +1,6 @@
-/// The tabs of the detail pane, in the order they are shown and numbered (1-5).
+/// The tabs of the detail pane, in the order they are shown and numbered (1-6).
 enum DetailTab: Int, CaseIterable, Hashable, Sendable {
-    case submission, process, nix, stdout, stderr
+    case submission, process, nix, stdout, stderr, plan
 
     var title: String {
         switch self {
@@ -9,6 +9,7 @@ enum DetailTab: Int, CaseIterable, Hashable, Sendable {
         case .nix: "Nix"
         case .stdout: "stdout"
         case .stderr: "stderr"
+        case .plan: "Plan"
         }
     }
 
@@ -23,6 +24,7 @@ enum DetailTab: Int, CaseIterable, Hashable, Sendable {
         case .nix: "nix"
         case .stdout: "stdout"
         case .stderr: "stderr"
+        case .plan: "plan"
         }
     }
 }

@@ -6,6 +6,8 @@ enum Modal: Equatable, Sendable {
     /// The key list; the offset scrolls it.
     case help(offset: Int)
     case confirmCancel(taskID: UUID, name: String)
+    /// Deploy what plan `plan` planned: `json` is the checked submission, `summary` what it does.
+    case confirmDeployPlan(plan: UUID, json: String, summary: String)
     /// Tasks run in this engine: stop them, or keep them running in the background?
     case confirmQuit(running: Int)
     /// The list of task types to submit, with the one under the cursor.
@@ -120,6 +122,7 @@ struct NewTaskForm: Equatable, Sendable {
             switch field.kind {
             case .text: object[field.name] = .string(field.value)
             case .integer: object[field.name] = Double(field.value).map(JSONValue.number) ?? .string(field.value)
+            case .yesNo: if field.value == "yes" { object[field.name] = .bool(true) }
             case .list:
                 let items = field.value.split(whereSeparator: { $0 == "," || $0 == " " }).map { JSONValue.string(String($0)) }
                 if !items.isEmpty { object[field.name] = .array(items) }
@@ -142,8 +145,9 @@ struct NewTaskForm: Equatable, Sendable {
 
 /// One input of the new-task form.
 struct FormField: Equatable, Sendable {
-    /// `list`: words separated by commas or spaces, sent as an array of strings.
-    enum Kind: Equatable, Sendable { case text, integer, list, json }
+    /// `list`: words separated by commas or spaces, sent as an array of strings. `yesNo`: "yes"
+    /// or "no" (y, n or Space set it), sent as true, or left out for no.
+    enum Kind: Equatable, Sendable { case text, integer, list, json, yesNo }
     /// The submission field name (snake_case, as in Thymis).
     var name: String
     var label: String

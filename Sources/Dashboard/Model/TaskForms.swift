@@ -39,6 +39,9 @@ enum TaskForms {
         var trailing: [FormField] = []
         if type == "deploy_devices_task" {
             trailing = [
+                // Plan first by default (issue 27): see what each device would change, then D on the plan deploys it.
+                FormField(name: "plan", label: "Plan first", kind: .yesNo, isRequired: false, value: "yes",
+                          hint: "yes: build, copy, compare; no switch (y/n/Space)"),
                 FormField(name: "canary", label: "Canary devices", kind: .list, isRequired: false, hint: "ids deployed first, e.g. kiosk-1"),
                 FormField(name: "wave_size", label: "Wave size", isRequired: false, hint: "then devices per wave: 5 or 25% (default: all)"),
                 FormField(name: "max_failures", label: "Max failures", kind: .integer, isRequired: false, hint: "before the rest is not started (0)"),

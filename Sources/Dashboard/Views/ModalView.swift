@@ -15,6 +15,13 @@ struct ModalView {
                 [],
                 keyLine(model.keyMap, .confirmCancel, separator: "   ", textStyle: .plain),
             ], on: terminal)
+        case .confirmDeployPlan(_, _, let summary):
+            box(title: "Deploy the plan", lines: [
+                [StyledRun(TerminalText.plain(summary))],
+                [StyledRun("Each device is refused if it no longer runs what it was planned against.", theme.label)],
+                [],
+                keyLine(model.keyMap, .confirmDeployPlan, separator: "   ", textStyle: .plain),
+            ], on: terminal)
         case .confirmQuit(let running):
             box(title: "Quit", lines: [
                 [StyledRun("\(running) task\(running == 1 ? "" : "s") run in this engine.")],

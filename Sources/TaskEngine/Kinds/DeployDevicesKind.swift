@@ -80,7 +80,10 @@ public struct DeployDevicesKind: TaskKind {
         return (id, planned)
     }
 
-    public var displayName: String { planOnly ? "Plan Deploy Devices" : fromPlan != nil ? "Deploy Devices (from plan)" : Self.typeName }
+    /// The name of a plan's parent (`plan: true`); its children are Plan Deploy to Device.
+    public static let planName = "Plan Deploy Devices"
+
+    public var displayName: String { planOnly ? Self.planName : fromPlan != nil ? "Deploy Devices (from plan)" : Self.typeName }
     public var target: String? { devices.count == 1 ? devices[0].identifier : "\(devices.count) devices" }
     public var pool: Pool? { nil }
 

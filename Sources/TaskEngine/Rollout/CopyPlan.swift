@@ -53,7 +53,7 @@ public struct CopyPlan: Codable, Sendable, Equatable {
     }
 
     /// "1.5 MB", "300 MB".
-    static func megabytes(_ bytes: UInt64) -> String {
+    public static func megabytes(_ bytes: UInt64) -> String {
         let mb = Double(bytes) / 1_000_000
         return mb >= 100 ? "\(Int(mb.rounded())) MB" : String(format: "%.1f MB", mb)
     }

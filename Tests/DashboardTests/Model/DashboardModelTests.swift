@@ -57,7 +57,7 @@ struct DashboardModelTests {
         #expect(model.focus == .list)
     }
 
-    @Test("[ and ] cycle the tabs, 1-5 pick one")
+    @Test("[ and ] cycle the tabs, 1-6 pick one")
     func tabs() {
         var model = Fixtures.model()
         #expect(model.tab == .nix)
@@ -65,9 +65,13 @@ struct DashboardModelTests {
         #expect(model.tab == .stdout)
         _ = model.handle(key("]"))
         _ = model.handle(key("]"))
+        #expect(model.tab == .plan)
+        _ = model.handle(key("]"))
         #expect(model.tab == .submission)
         _ = model.handle(key("["))
-        #expect(model.tab == .stderr)
+        #expect(model.tab == .plan)
+        _ = model.handle(key("6"))
+        #expect(model.tab == .plan)
         _ = model.handle(key("2"))
         #expect(model.tab == .process)
         _ = model.handle(key("4"))

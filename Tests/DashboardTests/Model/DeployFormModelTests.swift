@@ -65,9 +65,17 @@ struct DeployFormModelTests {
         var model = Self.openForm("deploy_devices_task", project: root)
         #expect(model.keyContext == .deviceChecklist, "the form opens on the devices, before the rollout fields")
         _ = model.handle(.character("a"))
-        // Tab leaves the devices for the rollout fields below them.
+        // Tab leaves the devices for the fields below them: Plan first (yes by default), then the rollout.
         _ = model.handle(.key(.tab))
         #expect(model.keyContext == .newTaskForm)
+        guard case .newTaskForm(let planFirst)? = model.modal else { Issue.record("no form"); return }
+        #expect(planFirst.value(of: "plan") == "yes" && planFirst.submissionJSON.contains("\"plan\":true"))
+        for c in "xy " { _ = model.handle(.character(c)) }
+        guard case .newTaskForm(let toggled)? = model.modal else { Issue.record("no form"); return }
+        #expect(toggled.value(of: "plan") == "no", "y sets yes, Space turns it to no; other letters change nothing")
+        _ = model.handle(.key(.backspace))
+        _ = model.handle(.character("n"))
+        _ = model.handle(.key(.tab))
         for c in "kiosk-2" { _ = model.handle(.character(c)) }
         _ = model.handle(.key(.tab))
         for c in "50%" { _ = model.handle(.character(c)) }
@@ -76,13 +84,14 @@ struct DeployFormModelTests {
         _ = model.handle(.key(.tab))
         for c in "120" { _ = model.handle(.character(c)) }
         guard case .newTaskForm(let form)? = model.modal else { Issue.record("no form"); return }
-        #expect(form.fields.map(\.name) == ["project_path", "canary", "wave_size", "max_failures", "confirm_timeout"])
+        #expect(form.fields.map(\.name) == ["project_path", "plan", "canary", "wave_size", "max_failures", "confirm_timeout"])
+        #expect(form.value(of: "plan") == "no")
         #expect(form.value(of: "project_path") == root, "typing went to the rollout fields, not the path")
         let submission = try JSONSerialization.jsonObject(with: Data(form.submissionJSON.utf8)) as! [String: Any]
         #expect(submission["canary"] as? [String] == ["kiosk-2"])
         #expect(submission["wave_size"] as? String == "50%")
         #expect(submission["max_failures"] as? Int == 1 && submission["confirm_timeout"] as? Int == 120)
-        #expect((submission["devices"] as? [Any])?.count == 3)
+        #expect((submission["devices"] as? [Any])?.count == 3 && submission["plan"] == nil)
         // What the registry makes of it: canary first, then waves of two (50% of 3, rounded up).
         let validated = try TaskKindRegistry.standard.validate(Data(form.submissionJSON.utf8))
         let deploy = try #require(validated.kind as? DeployDevicesKind)
