@@ -107,6 +107,23 @@ struct BadInputTests {
         #expect(try await cli.tasks().isEmpty)
     }
 
+    @Test("submit deploy --from-plan: a task that is not a finished plan gets exit 2 naming it; flags the plan fixes are refused")
+    func fromPlan() async throws {
+        defer { cli.cleanUp() }
+        let project = try cli.makeProject("fleet", configurations: ["kiosk": "mkdir -p $out"])
+        let build = try await cli.run(["submit", "build-project", "--project", project, "--wait"], timeout: .seconds(120))
+        #expect(build.status == 0, "\(build.stderr)")
+        let id = build.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let notAPlan = try await cli.run(["submit", "deploy", "--from-plan", String(id.prefix(8))])
+        #expect(notAPlan.status == 2 && notAPlan.stderr.contains("task \(id.prefix(8)) is a Build Project, not a finished plan; make one with `submit deploy --plan`"),
+                "exit \(notAPlan.status): \(notAPlan.stderr)")
+        let withDevice = try await cli.run(["submit", "deploy", "--from-plan", String(id.prefix(8)), "--device", "kiosk-1"])
+        #expect(withDevice.status == 64 && withDevice.stderr.contains("--from-plan deploys the plan's own project, commit and devices"), "\(withDevice.stderr)")
+        let unknown = try await cli.run(["submit", "deploy", "--from-plan", "ffffffff"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("ffffffff"), "\(unknown.stderr)")
+        #expect(try await cli.tasks().count == 1, "nothing was submitted")
+    }
+
     @Test("a submission file that does not exist, and one that is too large")
     func files() async throws {
         defer { cli.cleanUp() }

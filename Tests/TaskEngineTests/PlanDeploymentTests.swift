@@ -52,6 +52,9 @@ struct PlanDeploymentTests {
         // The engine's own check accepts it and hands each child what it was planned against and for.
         let validated = try TaskKindRegistry.standard.validate(.object(fields))
         #expect(validated.kind.displayName == "Deploy Devices (from plan)")
+        // `show`, `report` and the dashboard word the plan alike, from the record.
+        #expect(plan.resultSections.first?.title == "plan" && plan.resultSections.first?.lines.first == "commit aaaaaaaaaaaa")
+        #expect(child().resultSections.first?.lines.first == "0 packages changed · +0 bytes", "\(child().resultSections)")
     }
 
     @Test("refused, each with what to do: not a plan, still running, a device that failed, a moved HEAD, no HEAD")

@@ -99,7 +99,7 @@ struct CopyPlanTests {
         let plan = CopyPlan(sizes: expected, missing: ["/nix/store/b-y", "/nix/store/elsewhere"])
         #expect(plan == CopyPlan(sizes: expected, missing: ["/nix/store/b-y"]))
         #expect(plan.paths == 1 && plan.bytes == 250 && plan.closurePaths == 2)
-        #expect(plan.description == "0.0 MB in 1 of 2 paths")
+        #expect(plan.description == "250 bytes in 1 of 2 paths")
         #expect(CopyPlan.missingQuery(["/nix/store/b-y", "/nix/store/a-x"])
                 == ["nix-store", "--check-validity", "--print-invalid", "'/nix/store/a-x'", "'/nix/store/b-y'"])
     }

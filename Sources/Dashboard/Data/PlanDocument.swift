@@ -71,14 +71,14 @@ extension TaskDetail {
             lines.append(.styled([StyledRun("\(title) (\(changes.count))", Self.heading)]))
             for change in changes {
                 let delta = change.sizeDelta
-                let size = (delta >= 0 ? "+" : "-") + CopyPlan.megabytes(UInt64(abs(delta)))
+                let size = (delta >= 0 ? "+" : "-") + ByteCountText.format(abs(delta))
                 lines.append(.styled([StyledRun("  " + change.versionText), StyledRun("  " + size, Self.label)]))
             }
         }
         lines.append(.styled([]))
         let delta = Int64(plan.diff.sizeAfter) - Int64(plan.diff.sizeBefore)
         lines.append(.styled([StyledRun("Closure ", Self.heading),
-                              StyledRun("\(CopyPlan.megabytes(plan.diff.sizeBefore)) → \(CopyPlan.megabytes(plan.diff.sizeAfter)) (\(delta >= 0 ? "+" : "-")\(CopyPlan.megabytes(UInt64(abs(delta)))))")]))
+                              StyledRun("\(ByteCountText.format(Int64(plan.diff.sizeBefore))) → \(ByteCountText.format(Int64(plan.diff.sizeAfter))) (\(delta >= 0 ? "+" : "-")\(ByteCountText.format(abs(delta))))")]))
         if let copied = plan.copied { lines.append(.styled([StyledRun("Copied ", Self.heading), StyledRun(copied.description)])) }
         lines.append(.styled([]))
         lines.append(.styled([StyledRun("Units (switch-to-configuration dry-activate)", Self.heading)]))

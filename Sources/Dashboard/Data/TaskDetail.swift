@@ -164,21 +164,9 @@ struct TaskDetail {
     /// rollout's waves), the same words as `show`.
     var resultLines: [LogLine] {
         var lines: [LogLine] = []
-        if let system = record.result(as: DeployDeviceResult.self) {
-            lines.append(.styled([StyledRun("device system", Self.heading)]))
-            lines.append(Self.text("  " + system.summary))
-            if let generations = system.generations, !generations.isEmpty {
-                lines.append(.styled([StyledRun("generations of the system profile", Self.heading)]))
-                lines += generations.map { Self.text("  " + $0.line) }
-            }
-        }
-        if let plan = record.result(as: DevicePlan.self)?.lines ?? record.result(as: FleetPlan.self)?.lines {
-            lines.append(.styled([StyledRun("plan", Self.heading)]))
-            lines += plan.map { Self.text("  " + $0) }
-        }
-        if let rollout = record.result(as: RolloutResult.self) {
-            lines.append(.styled([StyledRun("rollout", Self.heading)]))
-            lines += rollout.waveLines.map { Self.text("  " + $0) }
+        for section in record.resultSections {
+            lines.append(.styled([StyledRun(section.title == "system" ? "device system" : section.title, Self.heading)]))
+            lines += section.lines.map { Self.text("  " + $0) }
         }
         if !lines.isEmpty { lines.append(.styled([])) }
         return lines

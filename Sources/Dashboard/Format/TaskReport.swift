@@ -26,6 +26,12 @@ public enum TaskReport {
             out.append("")
             out += fenced(cause.textLines.map(TerminalText.plain))
         }
+        for section in record.resultSections {
+            out.append("")
+            out.append("## \(section.title.prefix(1).uppercased() + section.title.dropFirst())")
+            out.append("")
+            out += fenced(section.lines.map(TerminalText.plain))
+        }
         out.append("")
         out.append("## Submission")
         out.append("")

@@ -49,11 +49,11 @@ public struct CopyPlan: Codable, Sendable, Equatable {
 
     /// "300 MB in 1 of 5 paths", for `show`.
     public var description: String {
-        "\(CopyPlan.megabytes(bytes)) in \(paths) of \(closurePaths) path\(closurePaths == 1 ? "" : "s")"
+        "\(ByteCountText.format(Int64(bytes))) in \(paths) of \(closurePaths) path\(closurePaths == 1 ? "" : "s")"
     }
 
     /// "1.5 MB", "300 MB".
-    public static func megabytes(_ bytes: UInt64) -> String {
+    static func megabytes(_ bytes: UInt64) -> String {
         let mb = Double(bytes) / 1_000_000
         return mb >= 100 ? "\(Int(mb.rounded())) MB" : String(format: "%.1f MB", mb)
     }

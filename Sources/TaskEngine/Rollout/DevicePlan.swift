@@ -51,8 +51,8 @@ public struct DevicePlan: Codable, Sendable, Equatable {
         let changed = diff.versionChanges.count
         var parts = ["\(changed) package\(changed == 1 ? "" : "s") changed"]
         let delta = Int64(diff.sizeAfter) - Int64(diff.sizeBefore)
-        parts.append((delta >= 0 ? "+" : "-") + CopyPlan.megabytes(UInt64(abs(delta))))
-        if let copied { parts.append("\(CopyPlan.megabytes(copied.bytes)) copied") }
+        parts.append((delta >= 0 ? "+" : "-") + ByteCountText.format(abs(delta)))
+        if let copied { parts.append("\(ByteCountText.format(Int64(copied.bytes))) copied") }
         let touched = units.stop.count + units.start.count + units.restart.count + units.reload.count
         if touched > 0 { parts.append("\(touched) unit\(touched == 1 ? "" : "s") touched") }
         if rebootRequired { parts.append("reboot required (\(rebootBecause.joined(separator: ", ")))") }
@@ -64,7 +64,7 @@ public struct DevicePlan: Codable, Sendable, Equatable {
         var lines = [summary]
         lines.append("current: \(current ?? "none") → new: \(new)")
         lines += diff.versionChanges.map { "  " + $0.versionText }
-        lines.append("closure: \(CopyPlan.megabytes(diff.sizeBefore)) → \(CopyPlan.megabytes(diff.sizeAfter))")
+        lines.append("closure: \(ByteCountText.format(Int64(diff.sizeBefore))) → \(ByteCountText.format(Int64(diff.sizeAfter)))")
         for (verb, names) in [("stop", units.stop), ("start", units.start), ("restart", units.restart), ("reload", units.reload)] where !names.isEmpty {
             lines.append("would \(verb): \(names.joined(separator: ", "))")
         }

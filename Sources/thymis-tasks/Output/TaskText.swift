@@ -70,18 +70,11 @@ enum TaskText {
             }
         }
         if let progress = record.progress { lines.append("progress:   \(TerminalText.plain(progress))") }
-        if let system = record.result(as: DeployDeviceResult.self) {
-            lines.append("system:     \(TerminalText.plain(system.summary))")
-            if let copied = system.copied { lines.append("copied:     \(copied.description)") }
-            for (index, generation) in (system.generations ?? []).enumerated() {
-                lines.append((index == 0 ? "generations: " : "             ") + TerminalText.plain(generation.line))
+        for section in record.resultSections {
+            let label = (section.title + ":").padding(toLength: max(12, section.title.count + 2), withPad: " ", startingAt: 0)
+            for (index, line) in section.lines.enumerated() {
+                lines.append((index == 0 ? label : String(repeating: " ", count: label.count)) + TerminalText.plain(line))
             }
-        }
-        for (index, line) in (record.result(as: DevicePlan.self)?.lines ?? record.result(as: FleetPlan.self)?.lines ?? []).enumerated() {
-            lines.append((index == 0 ? "plan:       " : "            ") + TerminalText.plain(line))
-        }
-        if let rollout = record.result(as: RolloutResult.self) {
-            for (index, line) in rollout.waveLines.enumerated() { lines.append((index == 0 ? "rollout:    " : "            ") + TerminalText.plain(line)) }
         }
         if let pruned = record.outputPruned { lines.append("output:     \(pruned.notice); the counts below are what it printed") }
         if let parent = record.parentID { lines.append("parent:     \(parent.uuidString.lowercased())") }
