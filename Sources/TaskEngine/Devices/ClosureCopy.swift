@@ -15,11 +15,20 @@ struct ClosureCopy {
     /// An ssh process running a command on the device (to ask which paths it lacks).
     let ssh: @Sendable (_ step: String, _ command: String) -> ProcessSpec
 
+    /// What the copy found and did.
+    struct Result {
+        /// What had to be copied, when the closure and the device could be asked.
+        var plan: CopyPlan?
+        /// The output of the `whenPresent` command, when the device held the closure already and ran it.
+        var presentOutput: String?
+    }
+
     /// Signs (when a key is set) and copies `storePath` with its closure, showing progress; throws a
-    /// `TaskFailure` that says what the device said and what to do about it. Returns what had to be
-    /// copied, when the closure and the device could be asked.
+    /// `TaskFailure` that says what the device said and what to do about it. `whenPresent` is a command
+    /// the device runs in the same session as the question what it lacks, when it lacks nothing (a
+    /// plan's inspection): the caller then needs no second connection.
     @discardableResult
-    func run(_ storePath: String, in run: TaskRun) async throws -> CopyPlan? {
+    func run(_ storePath: String, in run: TaskRun, whenPresent: String? = nil) async throws -> Result {
         if let key = context.nix.signingKey {
             run.setProgress("signing the closure for \(device.login)")
             let sign = context.nixSpec(["store", "sign"], ["--key-file", key, "--recursive", storePath], in: run, stepName: "sign")
@@ -30,7 +39,13 @@ struct ClosureCopy {
                 throw TaskFailure(reason + "; check nix.signing_key (a secret key from `nix key generate-secret`)")
             }
         }
-        let plan = try await plan(storePath, in: run)
+        let (plan, presentOutput) = try await plan(storePath, whenPresent: whenPresent, in: run)
+        // The device holds every path already (a second deploy, a deploy from a plan): nothing to
+        // send, and `nix copy` would only open one more connection to find that out.
+        if let plan, plan.paths == 0 {
+            run.setProgress("\(device.login) has the whole closure already (\(plan.closurePaths) paths)")
+            return Result(plan: plan, presentOutput: presentOutput)
+        }
         run.setProgress(plan.map { CopyProgress.line(sent: 0, plan: $0, login: device.login, bytesPerSecond: nil) }
                         ?? "copying the closure to \(device.login)")
         let checkSignatures = context.nix.signingKey != nil
@@ -44,7 +59,7 @@ struct ClosureCopy {
         } else {
             copy = try await run.run(spec)
         }
-        guard !copy.succeeded else { return plan }
+        guard !copy.succeeded else { return Result(plan: plan) }
         let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError)
         let stderr = (try? run.store.allStderrText(run.taskID, process: copy.index, limit: 1 << 16)) ?? ""
         var reason = "copy failed: nix \(copy.endDescription)"
@@ -61,18 +76,23 @@ struct ClosureCopy {
 
     /// What must be copied: the closure's paths and sizes, less what the device holds. Nil (and the
     /// copy goes on without a measure) when either cannot be read; the copy then says why, if it fails.
-    private func plan(_ storePath: String, in run: TaskRun) async throws -> CopyPlan? {
+    private func plan(_ storePath: String, whenPresent: String?, in run: TaskRun) async throws -> (CopyPlan?, String?) {
         run.setProgress("finding what \(device.login) lacks of the closure")
         let info = try await run.run(context.nixSpec(["path-info"], ["--json", "-r", storePath], in: run,
                                                      stepName: "closure", stdoutCaptureLimit: 64 << 20))
-        guard info.succeeded, let sizes = CopyPlan.narSizes(fromPathInfo: info.capturedStdout), !sizes.isEmpty else { return nil }
-        var spec = ssh("missing", "")
-        spec.arguments.removeLast()
-        spec.arguments += CopyPlan.missingQuery(Array(sizes.keys))
+        guard info.succeeded, let sizes = CopyPlan.narSizes(fromPathInfo: info.capturedStdout), !sizes.isEmpty else { return (nil, nil) }
+        let marker = "thymis-closure-present-\(run.deviceToken())"
+        var spec = ssh("missing", CopyPlan.missingQuery(then: whenPresent, marker: marker))
+        spec.standardInput = CopyPlan.missingQueryInput(Array(sizes.keys))
+        spec.stdoutCaptureLimit = 64 << 20
         let query = try await run.run(spec)
-        guard query.succeeded else { return nil }
-        let missing = String(decoding: query.capturedStdout, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
-        return CopyPlan(sizes: sizes, missing: missing)
+        let stdout = String(decoding: query.capturedStdout, as: UTF8.self)
+        // The missing paths; when there were none, the marker and what the follow-on printed.
+        guard let split = stdout.range(of: marker + "\n") else {
+            guard query.succeeded else { return (nil, nil) }
+            return (CopyPlan(sizes: sizes, missing: stdout.split(whereSeparator: \.isNewline).map(String.init)), nil)
+        }
+        return (CopyPlan(sizes: sizes, missing: []), String(stdout[split.upperBound...]))
     }
 
     /// Nix's words (2.8 to 2.31) for a remote store whose pipe ended under it.

@@ -15,8 +15,10 @@ struct SystemDelivery {
         return { step, command in login.sshSpec(step, command, knownHostsPath: knownHostsPath, in: run) }
     }
 
-    /// The toplevel built, and what the copy had to send.
-    func deliver(in run: TaskRun) async throws -> (toplevel: String, copied: CopyPlan?) {
+    /// The toplevel built, what the copy had to send, and what `whenPresent(toplevel)` printed when the
+    /// device held the closure already and ran it in the same session (see `ClosureCopy.run`).
+    func deliver(in run: TaskRun, whenPresent: ((String) -> String)? = nil) async throws
+        -> (toplevel: String, copied: CopyPlan?, presentOutput: String?) {
         let device = login.device
         let revision: String
         if let commit { revision = commit } else { revision = try await GitRevision.committedHead(of: context.projectPath, in: run) }
@@ -26,7 +28,8 @@ struct SystemDelivery {
             in: run, stepName: "build")
         let sshOpts = try SSHOptions.nixSSHOpts(port: device.port, keyPath: login.keyPath, knownHostsPath: knownHostsPath,
                                                 connectTimeout: login.connectTimeout)
-        let copied = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh(run)).run(toplevel, in: run)
-        return (toplevel, copied)
+        let copy = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh(run))
+            .run(toplevel, in: run, whenPresent: whenPresent?(toplevel))
+        return (toplevel, copy.plan, copy.presentOutput)
     }
 }

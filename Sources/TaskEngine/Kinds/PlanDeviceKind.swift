@@ -27,20 +27,28 @@ public struct PlanDeviceKind: TaskKind {
     public func run(_ run: TaskRun) async throws {
         let knownHosts = try login.knownHosts(in: run)
         let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
-        let (toplevel, copied) = try await delivery.deliver(in: run)
-        run.setProgress("comparing with what \(login.device.identifier) runs")
-        let token = run.deviceToken()
-        let command = DevicePlanInspection.command(token: token, profile: login.systemProfile(context.projectFile), new: toplevel)
-        var spec = delivery.ssh(run)("inspect", command)
-        spec.stdoutCaptureLimit = 64 << 20
-        let inspection = try await run.run(spec)
-        guard inspection.succeeded,
-              let plan = DevicePlanInspection.parse(String(decoding: inspection.capturedStdout, as: UTF8.self), token: token,
-                                                    new: toplevel, copied: copied) else {
-            if inspection.exitCode == 255 { throw SSHOptions.failure(of: inspection, login: login.device.login, step: "inspect") }
-            throw TaskFailure("inspect failed: the command on \(login.device.login) \(inspection.endDescription)"
-                              + (inspection.lastStderrLine.map { ": \($0)" } ?? ""))
+        let token = run.deviceToken(), profile = login.systemProfile(context.projectFile)
+        func inspection(_ toplevel: String) -> String { DevicePlanInspection.command(token: token, profile: profile, new: toplevel) }
+        // A device that holds the closure already is inspected in the session that asked what it lacks.
+        let (toplevel, copied, presentOutput) = try await delivery.deliver(in: run, whenPresent: inspection)
+        if let presentOutput, let plan = DevicePlanInspection.parse(presentOutput, token: token, new: toplevel, copied: copied) {
+            return try record(plan, in: run)
         }
+        run.setProgress("comparing with what \(login.device.identifier) runs")
+        var spec = delivery.ssh(run)("inspect", inspection(toplevel))
+        spec.stdoutCaptureLimit = 64 << 20
+        let inspected = try await run.run(spec)
+        guard inspected.succeeded,
+              let plan = DevicePlanInspection.parse(String(decoding: inspected.capturedStdout, as: UTF8.self), token: token,
+                                                    new: toplevel, copied: copied) else {
+            if inspected.exitCode == 255 { throw SSHOptions.failure(of: inspected, login: login.device.login, step: "inspect") }
+            throw TaskFailure("inspect failed: the command on \(login.device.login) \(inspected.endDescription)"
+                              + (inspected.lastStderrLine.map { ": \($0)" } ?? ""))
+        }
+        try record(plan, in: run)
+    }
+
+    private func record(_ plan: DevicePlan, in run: TaskRun) throws {
         try run.record(result: plan)
         run.setProgress(plan.summary)
     }

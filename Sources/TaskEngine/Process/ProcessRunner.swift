@@ -65,25 +65,30 @@ struct ProcessRunner: Sendable {
         let tracker = self.tracker
         var groupID: Int32?
         do {
-            let result = try await Subprocess.run(
-                .path(FilePath(program!)),
-                arguments: Arguments(spec.arguments),
-                environment: environment,
-                workingDirectory: spec.workingDirectory.map { FilePath($0) },
-                platformOptions: options,
-                input: .none,
-                output: .fileDescriptor(FileDescriptor(rawValue: stdoutPipe[1]), closeAfterSpawningProcess: true),
-                error: .fileDescriptor(FileDescriptor(rawValue: stderrPipe[1]), closeAfterSpawningProcess: true)
-            ) { execution -> Int32 in
-                let pid = execution.processIdentifier.value
-                try? store.markProcessStarted(task: taskID, index: index, pid: pid,
-                                              startTicks: ProcessTable.startTicks(of: pid), at: Date())
-                signaller.attach(pgid: pid, grace: grace)
-                tracker.watch(task: taskID, processIndex: index, pid: pid, store: store)
-                return pid
+            // Generic over the input: /dev/null, or the spec's bytes through a pipe.
+            func spawn(_ input: some InputProtocol) async throws -> (groupID: Int32, status: TerminationStatus) {
+                let result = try await Subprocess.run(
+                    .path(FilePath(program!)),
+                    arguments: Arguments(spec.arguments),
+                    environment: environment,
+                    workingDirectory: spec.workingDirectory.map { FilePath($0) },
+                    platformOptions: options,
+                    input: input,
+                    output: .fileDescriptor(FileDescriptor(rawValue: stdoutPipe[1]), closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(FileDescriptor(rawValue: stderrPipe[1]), closeAfterSpawningProcess: true)
+                ) { execution -> Int32 in
+                    let pid = execution.processIdentifier.value
+                    try? store.markProcessStarted(task: taskID, index: index, pid: pid,
+                                                  startTicks: ProcessTable.startTicks(of: pid), at: Date())
+                    signaller.attach(pgid: pid, grace: grace)
+                    tracker.watch(task: taskID, processIndex: index, pid: pid, store: store)
+                    return pid
+                }
+                return (result.closureResult, result.terminationStatus)
             }
-            groupID = result.closureResult
-            switch result.terminationStatus {
+            let result = if let bytes = spec.standardInput { try await spawn(ArrayInput.array(bytes)) } else { try await spawn(NoInput.none) }
+            groupID = result.groupID
+            switch result.status {
             case .exited(let code): outcome.exitCode = code
             case .signaled(let signal): outcome.signal = signal
             }

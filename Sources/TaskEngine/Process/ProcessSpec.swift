@@ -14,6 +14,9 @@ public struct ProcessSpec: Sendable {
     public var secretEnvironmentKeys: Set<String>
     /// What the step is called in a failure reason, e.g. "build", "copy closure", "switch".
     public var stepName: String
+    /// Bytes written to the child's stdin, which is then closed; nil: stdin is /dev/null. For data
+    /// too long for one argument (a closure's store paths) or that must not show in argv.
+    public var standardInput: [UInt8]?
 
     public init(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
                 parsesNixLog: Bool = false, stdoutCaptureLimit: Int = 0, secretEnvironmentKeys: Set<String> = [],

@@ -58,10 +58,20 @@ public struct CopyPlan: Codable, Sendable, Equatable {
         return mb >= 100 ? "\(Int(mb.rounded())) MB" : String(format: "%.1f MB", mb)
     }
 
-    /// The remote command printing which of `paths` the device lacks, as separate words for ssh to
-    /// join: one argument holding a whole NixOS closure (2,000 paths) would pass the kernel's 128 KiB
-    /// limit for a single argument.
-    static func missingQuery(_ paths: [String]) -> [String] {
-        ["nix-store", "--check-validity", "--print-invalid"] + paths.sorted().map(Shell.quoted)
+    /// The remote command printing which of the store paths on its stdin (one a line) the device
+    /// lacks. The paths go on stdin, not into the command: sshd hands the command to the login shell
+    /// as one argument, and a NixOS closure's 2,000 paths pass Linux's 128 KiB limit for one argument.
+    /// Globbing is off (`?` may be in a store path's name). With `then`, the device runs that command
+    /// in the same session when it lacks nothing, after a `marker` line: one round trip, not two.
+    static func missingQuery(then followOn: String? = nil, marker: String = "") -> String {
+        let query = "set -f; missing=$(nix-store --check-validity --print-invalid $(cat)) || exit 3; set +f; "
+            + "[ -z \"$missing\" ] || printf '%s\\n' \"$missing\""
+        guard let followOn else { return query }
+        return query + "; [ -z \"$missing\" ] || exit 0; echo \(Shell.quoted(marker)); \(followOn)"
+    }
+
+    /// The closure's paths as the query reads them.
+    static func missingQueryInput(_ paths: [String]) -> [UInt8] {
+        Array(paths.sorted().map { $0 + "\n" }.joined().utf8)
     }
 }
