@@ -47,7 +47,12 @@ struct OwnStoreDeployTests {
         #expect(project.switches.isEmpty)
         // The copy skipped the signature check: the login is root on the device.
         let copy = try #require(try environment.store.processes(of: child.id).first { $0.arguments.first == "copy" })
-        #expect(copy.arguments.contains("--no-check-sigs"))
+        #expect(copy.arguments.contains("--no-check-sigs") && copy.arguments.contains("ssh-ng://root@127.0.0.1"))
+        // Nix's ssh gets the same trust settings as every ssh of the deploy.
+        let sshOpts = try #require(copy.environment["NIX_SSHOPTS"])
+        for option in ["BatchMode=yes", "StrictHostKeyChecking=yes", "-p \(device.port)", "-i \(device.clientKey)"] {
+            #expect(sshOpts.contains(option), "\(sshOpts)")
+        }
         // What the device ran before and runs now, read on the device.
         let result = try #require(try environment.store.task(child.id)?.result(as: DeployDeviceResult.self))
         #expect(result.previous == nil && result.new == DeviceSystem(storePath: toplevel, generation: 1))

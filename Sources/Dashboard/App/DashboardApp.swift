@@ -79,7 +79,7 @@ public enum DashboardApp {
         if case .success(let outcome) = result, outcome.keepsTasksRunning, let host {
             // The dashboard's signal handling (restore the terminal, exit) no longer applies.
             signals = nil
-            await keepRunningDetached(host)
+            await keepRunningDetached(host, onDetach: options.onDetach)
             return
         }
         // Final states recorded before we return: running tasks end as cancelled.
@@ -108,7 +108,7 @@ public enum DashboardApp {
     /// /dev/null, a session of its own where possible, SIGHUP ignored, so closing the terminal stops
     /// nothing), keeps serving requests, and exits like an engine started on demand once nothing has been
     /// pending or running for `THYMIS_TASKS_IDLE_EXIT` seconds. Nothing is interrupted or recorded twice.
-    private static func keepRunningDetached(_ host: EngineHost) async {
+    private static func keepRunningDetached(_ host: EngineHost, onDetach: (@Sendable () -> Void)?) async {
         let idleExit = (try? EngineHost.idleExit()) ?? .seconds(60)
         let message = "thymis-tasks: the tasks keep running in the background in this process (pid \(getpid())); it serves other thymis-tasks commands and exits after \(idleExit.components.seconds) s with nothing to do. Closing the terminal stops nothing.\n"
         FileHandle.standardOutput.write(Data(message.utf8))
@@ -121,6 +121,7 @@ public enum DashboardApp {
             for fd: Int32 in [0, 1, 2] { dup2(null, fd) }
             close(null)
         }
+        onDetach?()
         host.engine.log("the dashboard quit; its engine keeps running detached", metadata: ["idle_exit": "\(idleExit)"])
         let exit = await host.run(idleExit: idleExit)
         host.engine.log("the detached dashboard engine stops", metadata: ["reason": "\(exit)"])

@@ -11,6 +11,9 @@ public struct DashboardOptions: Sendable {
     public var mouse: Bool
     /// How a long task's end is told to the terminal (`--notify`).
     public var notify: NotifyMode
+    /// Called once the dashboard quit with "keep running" and let go of the terminal (the CLI's
+    /// terminal front then exits, giving the shell its prompt back).
+    public var onDetach: (@Sendable () -> Void)?
 
     public init(readOnly: Bool = false, ascii: Bool = false, color: Bool = true, mouse: Bool = false, notify: NotifyMode = .bell) {
         self.notify = notify

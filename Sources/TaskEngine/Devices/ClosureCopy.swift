@@ -14,6 +14,8 @@ struct ClosureCopy {
     let sshOptions: String
     /// An ssh process running a command on the device (to ask which paths it lacks).
     let ssh: @Sendable (_ step: String, _ command: String) -> ProcessSpec
+    /// The parent whose children share the closure's sizes (`FleetShared`), if any.
+    var fleet: UUID? = nil
 
     /// What the copy found and did.
     struct Result {
@@ -78,9 +80,15 @@ struct ClosureCopy {
     /// copy goes on without a measure) when either cannot be read; the copy then says why, if it fails.
     private func plan(_ storePath: String, whenPresent: String?, in run: TaskRun) async throws -> (CopyPlan?, String?) {
         run.setProgress("finding what \(device.login) lacks of the closure")
-        let info = try await run.run(context.nixSpec(["path-info"], ["--json", "-r", storePath], in: run,
-                                                     stepName: "closure", stdoutCaptureLimit: 64 << 20))
-        guard info.succeeded, let sizes = CopyPlan.narSizes(fromPathInfo: info.capturedStdout), !sizes.isEmpty else { return (nil, nil) }
+        let pathInfo = context.nixSpec(["path-info"], ["--json", "-r", storePath], in: run, stepName: "closure", stdoutCaptureLimit: 64 << 20)
+        // The same toplevel's closure is read once per fleet.
+        guard let sizes = try? await FleetBuilds.shared(FleetBuilds.closures, parent: fleet, spec: pathInfo, compute: {
+            let info = try await run.run(pathInfo)
+            guard info.succeeded, let sizes = CopyPlan.narSizes(fromPathInfo: info.capturedStdout), !sizes.isEmpty else {
+                throw TaskFailure("closure: nix path-info \(info.endDescription)")
+            }
+            return sizes
+        }).value else { return (nil, nil) }
         let marker = "thymis-closure-present-\(run.deviceToken())"
         var spec = ssh("missing", CopyPlan.missingQuery(then: whenPresent, marker: marker))
         spec.standardInput = CopyPlan.missingQueryInput(Array(sizes.keys))

@@ -23,12 +23,18 @@ struct SystemDelivery {
         let revision: String
         if let commit { revision = commit } else { revision = try await GitRevision.committedHead(of: context.projectPath, in: run) }
         run.setProgress("building \(device.configuration) at \(revision.prefix(12))")
-        let toplevel = try await context.buildOne(
+        let build = context.buildSpec(
             context.installable(configuration: device.configuration, attribute: "config.system.build.toplevel", commit: revision),
             in: run, stepName: "build")
+        // Devices of one fleet that run the same configuration build it once (FleetShared).
+        let parent = FleetBuilds.parent(of: run)
+        let (toplevel, shared) = try await FleetBuilds.shared(FleetBuilds.toplevels, parent: parent, spec: build) {
+            try await context.buildOne(build, in: run)
+        }
+        if shared { run.setProgress("\(device.configuration) at \(revision.prefix(12)) was built once for the fleet: \(toplevel)") }
         let sshOpts = try SSHOptions.nixSSHOpts(port: device.port, keyPath: login.keyPath, knownHostsPath: knownHostsPath,
                                                 connectTimeout: login.connectTimeout)
-        let copy = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh(run))
+        let copy = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh(run), fleet: parent)
             .run(toplevel, in: run, whenPresent: whenPresent?(toplevel))
         return (toplevel, copy.plan, copy.presentOutput)
     }

@@ -86,7 +86,13 @@ struct ProcessRunner: Sendable {
                 }
                 return (result.closureResult, result.terminationStatus)
             }
-            let result = if let bytes = spec.standardInput { try await spawn(ArrayInput.array(bytes)) } else { try await spawn(NoInput.none) }
+            let result: (groupID: Int32, status: TerminationStatus)
+            if let bytes = spec.standardInput, let input = StandardInputFeed(bytes) {
+                input.start()
+                result = try await spawn(FileDescriptorInput.fileDescriptor(FileDescriptor(rawValue: input.readEnd), closeAfterSpawningProcess: true))
+            } else {
+                result = try await spawn(NoInput.none)
+            }
             groupID = result.groupID
             switch result.status {
             case .exited(let code): outcome.exitCode = code

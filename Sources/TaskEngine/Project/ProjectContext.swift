@@ -66,11 +66,20 @@ struct ProjectContext: Sendable {
 
     /// Builds one installable and returns its `out` path.
     func buildOne(_ installable: String, in run: TaskRun, stepName: String = "build") async throws -> String {
-        let outcome = try await run.runRequiringSuccess(nixSpec(
-            ["build"], ["--no-link", "--json", installable], in: run, workingDirectory: projectPath, stepName: stepName,
-            stdoutCaptureLimit: 1 << 20))
+        try await buildOne(buildSpec(installable, in: run, stepName: stepName), in: run)
+    }
+
+    /// The `nix build --json` of one installable.
+    func buildSpec(_ installable: String, in run: TaskRun, stepName: String = "build") -> ProcessSpec {
+        nixSpec(["build"], ["--no-link", "--json", installable], in: run, workingDirectory: projectPath, stepName: stepName,
+                stdoutCaptureLimit: 1 << 20)
+    }
+
+    /// Runs a `buildSpec` and returns the `out` path.
+    func buildOne(_ spec: ProcessSpec, in run: TaskRun) async throws -> String {
+        let outcome = try await run.runRequiringSuccess(spec)
         guard let path = NixBuildResult.outPaths(outcome.capturedStdout).first else {
-            throw TaskFailure("\(stepName): nix reported no output path for \(installable)")
+            throw TaskFailure("\(spec.stepName): nix reported no output path for \(spec.arguments.last ?? "the installable")")
         }
         return path
     }

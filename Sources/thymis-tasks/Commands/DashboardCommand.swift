@@ -42,10 +42,18 @@ struct DashboardCommand: AsyncParsableCommand {
     @OptionGroup var flags: DashboardFlags
 
     func run() async throws {
+        // A dashboard that will host the engine stays the shell's job only as a front, so "keep
+        // running" can give the prompt back (TerminalFront).
+        if TerminalFront.shouldSplit(directory: global.directory, readOnly: flags.readOnly), let status = TerminalFront.run() {
+            throw ExitCode(status)
+        }
+        TerminalFront.prepareBack()
         // Read-only: never wait for SQLite's write lock.
         let store = try global.openStore(readOnly: flags.options.readOnly)
         let engine = try EngineSession(options: global, store: store).makeEngine()
-        try await Self.open(directory: global.directory, store: store, options: flags.options, engine: engine)
+        var options = flags.options
+        options.onDetach = { TerminalFront.backDetached() }
+        try await Self.open(directory: global.directory, store: store, options: options, engine: engine)
     }
 
     /// Runs the dashboard and turns its failures into the CLI's errors and exit codes.

@@ -266,7 +266,7 @@ struct DashboardTmuxTests {
         try await engine.send("q")
     }
 
-    @Test("quitting with tasks running and choosing keep: the terminal closes, the task finishes in the background, nothing interrupted")
+    @Test("quitting with tasks running and choosing keep: the shell's prompt is back at once, the terminal closes, the task finishes in the background, nothing interrupted")
     func keepRunningOnQuit() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dash-keep-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -278,8 +278,12 @@ struct DashboardTmuxTests {
                 args = [ "-c" "i=0; while [ $i -lt 60 ]; do i=$((i+1)); echo step-$i; sleep 0.1; done; mkdir -p $out" ]; }; }; }
             """.write(toFile: project + "/flake.nix", atomically: true, encoding: .utf8)
         let state = root + "/state"
-        let session = try await TmuxSession(command: "THYMIS_TASKS_IDLE_EXIT=1 THYMIS_TASKS_NIX_CONFIG='\(Self.nixConfig)' LANG=C.UTF-8 \(Executable.path!) --state-dir \(state); echo EXIT=$?; sleep 30")
+        // An interactive shell, as an operator has: the dashboard is its foreground job.
+        let session = try await TmuxSession(command: "env PS1='PROMPT> ' bash --norc --noprofile -i")
         defer { session.close() }
+        try await session.waitFor { $0.contains(text: "PROMPT> ") }
+        try await session.send("-l", "THYMIS_TASKS_IDLE_EXIT=1 THYMIS_TASKS_NIX_CONFIG='\(Self.nixConfig)' LANG=C.UTF-8 \(Executable.path!) --state-dir \(state); echo EXIT=$?")
+        try await session.send("Enter")
         try await session.waitFor { $0.contains(text: "engine: this process") }
         let submitted = try await run(Executable.path!, ["submit", "build-project", "--state-dir", state, "--project", project])
         #expect(submitted.status == 0)
@@ -290,8 +294,18 @@ struct DashboardTmuxTests {
         screen = try await session.waitFor { $0.contains(text: "keep running") }
         #expect(screen.contains(text: "Stop it (recorded as cancelled), or keep"), "\(screen.joined(separator: "\n"))")
         try await session.send("k")
-        screen = try await session.waitFor { $0.contains(text: "keep running in the background in this process") }
+        screen = try await session.waitFor { $0.contains(text: "keep running in the background in this process") && $0.contains(text: "EXIT=0") }
         #expect(screen.contains(text: "keep running in the background in this process"), "\(screen.joined(separator: "\n"))")
+        // The job ended: the shell runs the next command at once, and the engine is no job of the terminal.
+        #expect(screen.contains(text: "EXIT=0"), "the dashboard's job ended: \(screen.joined(separator: "\n"))")
+        let typed = ContinuousClock.now
+        try await session.send("-l", "echo BA''CK")
+        try await session.send("Enter")
+        screen = try await session.waitFor(timeout: 3) { $0.contains { $0 == "BACK" } }
+        #expect(screen.contains { $0 == "BACK" } && ContinuousClock.now - typed < .seconds(1), "\(screen.joined(separator: "\n"))")
+        let enginePID = try #require(EngineLock.holder(in: StateDirectory(path: state)))
+        let stat = try await run("/bin/ps", ["-o", "stat=,tty=", "-p", "\(enginePID)"]).output
+        #expect(!stat.contains("+") && stat.contains("?"), "the engine has no terminal and is no foreground job: \(stat)")
         // The terminal goes away (SIGHUP to the pane's processes); the engine lives on.
         session.close()
         let store = try TaskStore(directory: StateDirectory(path: state), readOnly: true)
