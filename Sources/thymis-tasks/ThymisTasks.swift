@@ -44,6 +44,10 @@ struct ThymisTasks: AsyncParsableCommand {
             if error is ExitCode || error is CleanExit { exit(withError: error) }
             // Not the parser's (those exit 64): an error from Foundation or the system, as a sentence.
             if code == .failure { fail(CLIError(error)) }
+            // A mistyped command or submit form: name it and the likely one, not a later word (issue 30).
+            if let unknown = UnknownCommand.find(in: Array(CommandLine.arguments.dropFirst()), root: Self.self) {
+                fail(CLIError(unknown.message, code: ExitCodes.usage))
+            }
             // The parser's message spans lines (error, usage, help) and may echo an argument that
             // itself holds a newline: show those arguments visibly first, then keep the first line.
             var text = message(for: error)

@@ -145,10 +145,12 @@ struct DeployTests {
         #expect(missing.hasPrefix("build failed: nix exited with 1: ") && missing.contains("does not provide attribute")
                 && missing.contains("nixosConfigurations.missing"), "\(missing)")
         let mismatch = children["mismatch-1"]?.failureReason ?? ""
-        #expect(mismatch.hasPrefix("copy failed: nix exited with 1: cannot open connection to remote store 'ssh-ng://root@127.0.0.1'")
+        #expect(mismatch.hasPrefix("copy failed: nix exited with 1: cannot open connection to remote store 'ssh-ng://root@127.0.0.1:")
                 && mismatch.hasSuffix("; ssh: host key verification failed (the device's key is not the one trusted for it)"), "\(mismatch)")
         let gone = children["gone-1"]?.failureReason ?? ""
         #expect(gone.hasPrefix("copy failed: ") && gone.hasSuffix("; ssh: connect to host 127.0.0.1 port \(closedPort): Connection refused"), "\(gone)")
+        // The dead device differs from the live ones on 127.0.0.1 only by its port: Nix's words name it with it (issue 30).
+        #expect(gone.contains("ssh-ng://root@127.0.0.1:\(closedPort)'"), "\(gone)")
         #expect(try fleet.switches(project) == ["kiosk switched"])
 
         // The parent's cause groups its children's by step and cause.
@@ -164,6 +166,7 @@ struct DeployTests {
         #expect(missingCause.kind == .nixError && missingCause.step == "build" && missingCause.headline.contains("does not provide attribute"))
         let goneCause = try #require(try environment.store.failureCause(of: children["gone-1"]!))
         #expect(goneCause.step == "copy" && goneCause.lastLines.contains { $0.contains("Connection refused") }, "\(goneCause)")
+        #expect(goneCause.headline.contains("root@127.0.0.1:\(closedPort)"), "\(goneCause.headline)")
     }
 
     @Test("cancelling a deploy while its build runs stops nix and the builder")

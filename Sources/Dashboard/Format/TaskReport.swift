@@ -51,11 +51,12 @@ public enum TaskReport {
             }
             out += fenced(commands, info: "sh")
         }
-        if let (title, lines) = try failingLog(record, cause: cause, store: store) {
+        if let log = try failingLog(record, cause: cause, store: store) {
             out.append("")
-            out.append("## \(title)")
+            out.append("## \(log.title)")
             out.append("")
-            out += fenced(lines)
+            // Retention took the lines: say so, not "Last 0 lines" over an empty block (issue 30).
+            if let pruned = log.pruned { out.append(pruned.notice + "; the cause above was kept") } else { out += fenced(log.lines) }
         }
         var text = out.joined(separator: "\n") + "\n"
         for secret in secretValues(record) { text = text.replacingOccurrences(of: secret, with: "<redacted>") }
@@ -76,13 +77,21 @@ public enum TaskReport {
         return path
     }
 
+    /// The failing log's heading and its last lines, or when its output was pruned.
+    struct FailingLog {
+        var title: String
+        var lines: [String]
+        var pruned: OutputPruned?
+    }
+
     /// The last `logLineLimit` lines of the failed derivation's build log, or of the failed process' stderr.
-    static func failingLog(_ record: TaskRecord, cause: FailureCause?, store: TaskStore) throws -> (String, [String])? {
+    static func failingLog(_ record: TaskRecord, cause: FailureCause?, store: TaskStore) throws -> FailingLog? {
         guard let cause else { return nil }
         if let child = cause.children?.groups.first?.tasks.first, let uuid = UUID(uuidString: child),
            let childRecord = try store.task(uuid) {
-            return try failingLog(childRecord, cause: store.failureCause(of: childRecord), store: store)
-                .map { ("\(TerminalText.plain(childRecord.displayName)): \($0.0)", $0.1) }
+            guard var log = try failingLog(childRecord, cause: store.failureCause(of: childRecord), store: store) else { return nil }
+            log.title = "\(TerminalText.plain(childRecord.displayName)): \(log.title)"
+            return log
         }
         guard let index = cause.processIndex, let process = try store.processes(of: record.id).first(where: { $0.index == index }) else {
             return nil
@@ -97,11 +106,12 @@ public enum TaskReport {
             stream = .stderr
             count = process.stderrLines
         }
+        let source = stream == .stderr ? "process \(index + 1)'s stderr"
+            : "\(TerminalText.plain(FailureCause.derivationName(stream.derivation ?? "")))'s build log"
+        if let pruned = record.outputPruned { return FailingLog(title: "Last lines of \(source)", lines: [], pruned: pruned) }
         let lines = try store.lines(task: record.id, processIndex: index, stream: stream,
                                     range: max(0, count - Int64(logLineLimit))..<count)
-        let title = stream == .stderr ? "Last \(lines.count) lines of process \(index + 1)'s stderr"
-            : "Last \(lines.count) lines of \(TerminalText.plain(FailureCause.derivationName(stream.derivation ?? "")))'s build log"
-        return (title, lines.map { TerminalText.sanitizedPlainText($0) })
+        return FailingLog(title: "Last \(lines.count) lines of \(source)", lines: lines.map { TerminalText.sanitizedPlainText($0) })
     }
 
     static func iso(_ date: Date) -> String {

@@ -117,7 +117,7 @@ struct TaskListView {
             let estimate = Estimate(expected: expected, elapsed: elapsed).description(format: TaskFormat.duration)
             text = text.isEmpty ? estimate : "\(estimate) · \(text)"
         }
-        if record.state == .failed, let reason = record.failureHeadline { text = reason }
+        if record.state == .failed, let reason = TaskFormat.listReason(record) { text = reason }
         // A builder's colours (`^[[32m`) are for its log; one line in a column shows the text only.
         text = text.strippingANSIEscapes
         if record.state == .pending && text.isEmpty { text = "waiting for a \(record.pool ?? "free") slot" }

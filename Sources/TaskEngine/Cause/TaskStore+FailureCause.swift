@@ -62,7 +62,9 @@ extension TaskStore {
             cause.lastLines = try lastBuildLines(record.id, process: process.index, failed)
         } else if let state, let error = state.errors.kept.first(where: { $0.level == .error }) {
             cause.kind = .nixError
-            let raw = error.rawMessage.isEmpty ? error.message : error.rawMessage
+            // A copy's store URL gets the port its NIX_SSHOPTS gave ssh (devices on one host differ only there).
+            let raw = SSHStoreName.withPort(error.rawMessage.isEmpty ? error.message : error.rawMessage,
+                                            port: SSHStoreName.port(inSSHOptions: process.environment["NIX_SSHOPTS"]))
             cause.message = Self.lines(raw)
             cause.headline = cause.message.first ?? raw
             if let file = error.file {

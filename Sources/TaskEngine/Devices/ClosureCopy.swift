@@ -62,7 +62,8 @@ struct ClosureCopy {
             copy = try await run.run(spec)
         }
         guard !copy.succeeded else { return Result(plan: plan) }
-        let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError)
+        // Nix names the store without its port: devices on one host would read the same.
+        let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError).map { SSHStoreName.withPort($0, port: device.port) }
         let stderr = (try? run.store.allStderrText(run.taskID, process: copy.index, limit: 1 << 16)) ?? ""
         var reason = "copy failed: nix \(copy.endDescription)"
         if let nixError { reason += ": \(nixError)" }

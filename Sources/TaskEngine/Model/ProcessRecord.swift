@@ -55,11 +55,43 @@ public struct ProcessRecord: Sendable, Equatable {
     }
 }
 
-/// Quotes a word for a POSIX shell only when it needs quoting.
+/// Quotes a word for a shell only when it needs quoting: `'...'`, or bash's `$'...'` when it holds a
+/// newline or another control character. Inside `'...'` such a character would be shown as `^J` by the
+/// sanitiser, and the line pasted back would not be the command that ran (issue 30); `$'\n'` is the
+/// same word in printable characters.
 public func shellQuoted(_ word: String) -> String {
     let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
     if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
-    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    guard word.unicodeScalars.contains(where: needsEscape) else {
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+    var quoted = "$'"
+    for scalar in word.unicodeScalars {
+        switch scalar {
+        case "\\": quoted += "\\\\"
+        case "'": quoted += "\\'"
+        case "\n": quoted += "\\n"
+        case "\t": quoted += "\\t"
+        case "\r": quoted += "\\r"
+        case "\u{1B}": quoted += "\\E"
+        default:
+            guard needsEscape(scalar) else { quoted.unicodeScalars.append(scalar); continue }
+            let hex = String(scalar.value, radix: 16)
+            // \xHH for one byte; \uHHHH (bash 4.2+) for a code point, which bash writes as UTF-8.
+            quoted += scalar.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+    }
+    return quoted + "'"
+}
+
+/// Characters a terminal must not get as they are (C0, DEL, C1, bidi controls and marks, line and
+/// paragraph separators, BOM): `$'...'` spells them as escapes.
+private func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x00..<0x20, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFEFF: true
+    default: false
+    }
 }
 
 /// The conventional name of a signal number, e.g. "SIGTERM".

@@ -250,11 +250,29 @@ public final class TaskStore: Sendable {
         return Self.taskRecord(rows[0])
     }
 
-    /// Tasks newest first, filtered by state, type and parent.
     /// Tasks matching every filter given, newest first; `cancelled` splits failed tasks into
     /// cancelled and really failed. The limit applies after all filters (issue 30).
     public func tasks(states: [TaskState]? = nil, type: String? = nil, parent: UUID?? = nil, cancelled: Bool? = nil,
                       limit: Int? = nil, newestFirst: Bool = true) throws -> [TaskRecord] {
+        let (condition, arguments) = Self.taskFilter(states: states, type: type, parent: parent, cancelled: cancelled)
+        var sql = "SELECT * FROM task" + condition
+        sql += newestFirst ? " ORDER BY seq DESC" : " ORDER BY seq ASC"
+        if let limit { sql += " LIMIT \(max(0, limit))" }
+        let finalSQL = sql
+        return try read { db in
+            try Row.fetchAll(db, sql: finalSQL, arguments: arguments).map(Self.taskRecord)
+        }
+    }
+
+    /// How many tasks `tasks(states:type:parent:cancelled:)` would give without a limit: what a
+    /// limited `list` left out (issue 30: 50 rows of 502 with no hint).
+    public func taskCount(states: [TaskState]? = nil, type: String? = nil, parent: UUID?? = nil, cancelled: Bool? = nil) throws -> Int {
+        let (condition, arguments) = Self.taskFilter(states: states, type: type, parent: parent, cancelled: cancelled)
+        return try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM task" + condition, arguments: arguments) ?? 0 }
+    }
+
+    /// The WHERE clause (with its leading space, or empty) of `tasks` and `taskCount`.
+    private static func taskFilter(states: [TaskState]?, type: String?, parent: UUID??, cancelled: Bool?) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments: [DatabaseValueConvertible?] = []
         if let states {
@@ -267,14 +285,7 @@ public final class TaskStore: Sendable {
             if let parent { clauses.append("parent_id = ?"); arguments.append(parent.uuidString) }
             else { clauses.append("parent_id IS NULL") }
         }
-        var sql = "SELECT * FROM task"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += newestFirst ? " ORDER BY seq DESC" : " ORDER BY seq ASC"
-        if let limit { sql += " LIMIT \(max(0, limit))" }
-        let finalSQL = sql
-        return try read { db in
-            try Row.fetchAll(db, sql: finalSQL, arguments: StatementArguments(arguments)).map(Self.taskRecord)
-        }
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), StatementArguments(arguments))
     }
 
     public func children(of parent: UUID) throws -> [TaskRecord] {

@@ -10,11 +10,14 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only tasks in this state: pending, running, completed, failed or cancelled.") var state: String?
     @Option(help: "Only tasks of this type, e.g. build_project_task.") var type: String?
-    @Option(help: "At most this many tasks.") var limit: Int = 50
+    @Option(help: "At most this many tasks (default 50).") var limit: Int?
+    @Flag(help: "Every task that matches, however many.") var all = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        guard limit > 0 else { throw CLIError("--limit must be at least 1", code: ExitCodes.usage) }
+        if let limit, limit <= 0 { throw CLIError("--limit must be at least 1", code: ExitCodes.usage) }
+        if all && limit != nil { throw CLIError("give --limit N or --all, not both", code: ExitCodes.usage) }
+        let limit = all ? nil : (self.limit ?? 50)
         var states: [TaskState]?
         var onlyCancelled: Bool?
         if let state {
@@ -41,7 +44,8 @@ struct ListCommand: ParsableCommand {
         }
         let scheduled = ScheduledAutoUpdate.current(in: global.directory)
         let filtered = states != nil || type != nil
-        let records = try store.tasks(states: states, type: type, parent: filtered ? nil : .some(nil), cancelled: onlyCancelled, limit: limit)
+        let parent: UUID?? = filtered ? nil : .some(nil)
+        let records = try store.tasks(states: states, type: type, parent: parent, cancelled: onlyCancelled, limit: limit)
         if json {
             print(try TaskJSON.renderList(records, store: store))
             return
@@ -66,6 +70,11 @@ struct ListCommand: ParsableCommand {
                     line(TaskText.listLine(child, indent: 1, estimate: store.estimate(for: child)))
                 }
             }
+        }
+        // A person at a terminal learns that the limit hid tasks; a pipe or a script gets the rows only.
+        if standardOutputIsTerminal, let limit, records.count == limit {
+            let left = try store.taskCount(states: states, type: type, parent: parent, cancelled: onlyCancelled) - records.count
+            if left > 0 { line("… \(left) older task\(left == 1 ? "" : "s") (--limit N or --all)") }
         }
     }
 

@@ -18,7 +18,9 @@ enum TaskJSON {
             "type": .string(record.type),
             "display_name": .string(record.displayName),
             "target": record.target.map(JSONValue.string) ?? .null,
-            "state": .string(record.state.rawValue),
+            // What `list` shows: a cancelled task is "cancelled", not "failed" (issue 30: scripts reading
+            // `.state` counted cancels as failures). `display_state` and `cancelled` stay for older scripts.
+            "state": .string(record.displayState.rawValue),
             "display_state": .string(record.displayState.rawValue),
             "cancelled": .bool(record.cancelled),
             "failure_reason": record.failureReason.map(JSONValue.string) ?? .null,

@@ -33,7 +33,7 @@ enum TaskText {
         let id = TaskFormat.shortID(record.id)
         let state = "\(glyph(record.displayState)) \(record.displayState.rawValue)"
         let name = String(repeating: "  ", count: indent) + TerminalText.plain(record.displayName)
-        var detail = record.state == .failed ? record.failureReason : record.progress
+        var detail = record.state == .failed ? TaskFormat.listReason(record) : record.progress
         if let estimate { detail = "(\(estimate.description(format: TaskFormat.duration))) " + (detail ?? "") }
         return [pad(id, 8), pad(state, 11), pad(name, 26), pad(TerminalText.plain(record.target ?? "-"), 20),
                 pad(TaskFormat.timestamp(record.submittedAt), 16), pad(duration(record.duration()), 8),
