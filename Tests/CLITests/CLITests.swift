@@ -190,7 +190,7 @@ struct CLITests {
         let log = (try? String(contentsOfFile: cli.stateDirectory + "/thymis-tasks.log", encoding: .utf8)) ?? ""
         #expect(log.contains("signal received; shutting down signal=\(signal)"), "shut down cleanly, not killed by the signal")
         let record = try await cli.task(id)
-        #expect(record["state"] as? String == "failed")
+        #expect(record["state"] as? String == "cancelled", "a shutdown cancels: the list shows it cancelled, and so does --json")
         #expect(record["failure_reason"] as? String == "cancelled: the engine shut down")
         #expect(await waitUntil(timeout: .seconds(5)) { commandLines(containing: marker).isEmpty })
     }
