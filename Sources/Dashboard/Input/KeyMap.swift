@@ -179,7 +179,7 @@ struct KeyMap: Sendable {
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmDeployPlan, description: "do not deploy", footer: "not now"),
 
         Binding(keys: [char("s"), char("S"), char("y"), char("Y"), .key(.enter), .ctrl("c")], label: "s/y/Enter/Ctrl-c", action: .confirmDialog, scope: .confirmQuit, description: "quit, stopping the tasks this engine runs (recorded as cancelled)", footer: "stop"),
-        Binding(keys: [char("k"), char("K")], label: "k/K", action: .keepTasksRunning, scope: .confirmQuit, description: "quit, keeping the tasks running in the background (this process stays the engine until idle)", footer: "keep running"),
+        Binding(keys: [char("k"), char("K")], label: "k/K", action: .keepTasksRunning, scope: .confirmQuit, description: "quit, keeping the tasks running in the background (the shell's prompt is back; the engine stays until idle)", footer: "keep running"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmQuit, description: "stay", footer: "stay"),
 
         Binding(keys: [char("c"), char("y"), char("Y"), .key(.enter)], label: "c/y/Enter", action: .confirmDialog, scope: .reportSaved, description: "copy the report to the clipboard via OSC 52", footer: "copy it"),
