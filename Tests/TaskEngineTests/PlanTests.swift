@@ -68,6 +68,14 @@ struct PlanTests {
         #expect(fleet.changing == ["kiosk-1"] && fleet.rebootRequired == ["kiosk-1"])
         #expect(fleet.packages.contains(FleetPlan.PackageChange(change: "hello: 2.10 → 2.12", devices: ["kiosk-1"])))
 
+        // Planned again, the closure now on the device: one SSH session (what it lacks, then the
+        // inspection), the new closure's sizes taken from the controller's path-info, the same plan.
+        let (_, again1) = try await run(engine, submission(project, plan: true))
+        let replanned = try #require(again1.result(as: DevicePlan.self))
+        #expect(replanned.diff == plan.diff && replanned.units == plan.units && replanned.rebootBecause == plan.rebootBecause, "\(replanned)")
+        #expect(replanned.copied?.paths == 0)
+        #expect(try environment.store.processes(of: again1.id).filter { $0.arguments.first == "-o" }.count == 1, "one ssh")
+
         // Deployed, then planned again: no change.
         #expect(try await run(engine, submission(project, plan: false)).0.state == .completed)
         let (_, again) = try await run(engine, submission(project, plan: true))

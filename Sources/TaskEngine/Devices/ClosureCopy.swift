@@ -23,6 +23,8 @@ struct ClosureCopy {
         var plan: CopyPlan?
         /// The output of the `whenPresent` command, when the device held the closure already and ran it.
         var presentOutput: String?
+        /// The closure's paths and NAR sizes (`nix path-info`), when they could be read.
+        var closure: [String: UInt64]?
     }
 
     /// Signs (when a key is set) and copies `storePath` with its closure, showing progress; throws a
@@ -41,12 +43,12 @@ struct ClosureCopy {
                 throw TaskFailure(reason + "; check nix.signing_key (a secret key from `nix key generate-secret`)")
             }
         }
-        let (plan, presentOutput) = try await plan(storePath, whenPresent: whenPresent, in: run)
+        let (plan, presentOutput, closure) = try await plan(storePath, whenPresent: whenPresent, in: run)
         // The device holds every path already (a second deploy, a deploy from a plan): nothing to
         // send, and `nix copy` would only open one more connection to find that out.
         if let plan, plan.paths == 0 {
             run.setProgress("\(device.login) has the whole closure already (\(plan.closurePaths) paths)")
-            return Result(plan: plan, presentOutput: presentOutput)
+            return Result(plan: plan, presentOutput: presentOutput, closure: closure)
         }
         run.setProgress(plan.map { CopyProgress.line(sent: 0, plan: $0, login: device.login, bytesPerSecond: nil) }
                         ?? "copying the closure to \(device.login)")
@@ -61,7 +63,7 @@ struct ClosureCopy {
         } else {
             copy = try await run.run(spec)
         }
-        guard !copy.succeeded else { return Result(plan: plan) }
+        guard !copy.succeeded else { return Result(plan: plan, closure: closure) }
         // Nix names the store without its port: devices on one host would read the same.
         let nixError = copy.nixState.flatMap(NixStateSnapshot.firstError).map { SSHStoreName.withPort($0, port: device.port) }
         let stderr = (try? run.store.allStderrText(run.taskID, process: copy.index, limit: 1 << 16)) ?? ""
@@ -79,7 +81,7 @@ struct ClosureCopy {
 
     /// What must be copied: the closure's paths and sizes, less what the device holds. Nil (and the
     /// copy goes on without a measure) when either cannot be read; the copy then says why, if it fails.
-    private func plan(_ storePath: String, whenPresent: String?, in run: TaskRun) async throws -> (CopyPlan?, String?) {
+    private func plan(_ storePath: String, whenPresent: String?, in run: TaskRun) async throws -> (CopyPlan?, String?, [String: UInt64]?) {
         run.setProgress("finding what \(device.login) lacks of the closure")
         let pathInfo = context.nixSpec(["path-info"], ["--json", "-r", storePath], in: run, stepName: "closure", stdoutCaptureLimit: 64 << 20)
         // The same toplevel's closure is read once per fleet.
@@ -89,7 +91,7 @@ struct ClosureCopy {
                 throw TaskFailure("closure: nix path-info \(info.endDescription)")
             }
             return sizes
-        }).value else { return (nil, nil) }
+        }).value else { return (nil, nil, nil) }
         let marker = "thymis-closure-present-\(run.deviceToken())"
         var spec = ssh("missing", CopyPlan.missingQuery(then: whenPresent, marker: marker))
         spec.standardInput = CopyPlan.missingQueryInput(Array(sizes.keys))
@@ -98,10 +100,10 @@ struct ClosureCopy {
         let stdout = String(decoding: query.capturedStdout, as: UTF8.self)
         // The missing paths; when there were none, the marker and what the follow-on printed.
         guard let split = stdout.range(of: marker + "\n") else {
-            guard query.succeeded else { return (nil, nil) }
-            return (CopyPlan(sizes: sizes, missing: stdout.split(whereSeparator: \.isNewline).map(String.init)), nil)
+            guard query.succeeded else { return (nil, nil, sizes) }
+            return (CopyPlan(sizes: sizes, missing: stdout.split(whereSeparator: \.isNewline).map(String.init)), nil, sizes)
         }
-        return (CopyPlan(sizes: sizes, missing: []), String(stdout[split.upperBound...]))
+        return (CopyPlan(sizes: sizes, missing: []), String(stdout[split.upperBound...]), sizes)
     }
 
     /// Nix's words (2.8 to 2.31) for a remote store whose pipe ended under it.

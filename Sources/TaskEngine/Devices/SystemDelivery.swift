@@ -18,7 +18,7 @@ struct SystemDelivery {
     /// The toplevel built, what the copy had to send, and what `whenPresent(toplevel)` printed when the
     /// device held the closure already and ran it in the same session (see `ClosureCopy.run`).
     func deliver(in run: TaskRun, whenPresent: ((String) -> String)? = nil) async throws
-        -> (toplevel: String, copied: CopyPlan?, presentOutput: String?) {
+        -> (toplevel: String, copied: CopyPlan?, presentOutput: String?, closure: [String: UInt64]?) {
         let device = login.device
         let revision: String
         if let commit { revision = commit } else { revision = try await GitRevision.committedHead(of: context.projectPath, in: run) }
@@ -36,6 +36,6 @@ struct SystemDelivery {
                                                 connectTimeout: login.connectTimeout)
         let copy = try await ClosureCopy(context: context, device: device, sshOptions: sshOpts, ssh: ssh(run), fleet: parent)
             .run(toplevel, in: run, whenPresent: whenPresent?(toplevel))
-        return (toplevel, copy.plan, copy.presentOutput)
+        return (toplevel, copy.plan, copy.presentOutput, copy.closure)
     }
 }

@@ -48,7 +48,7 @@ public struct DeployDeviceKind: TaskKind {
     public func run(_ run: TaskRun) async throws {
         let knownHosts = try login.knownHosts(in: run)
         let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
-        let (toplevel, copied, _) = try await delivery.deliver(in: run)
+        let (toplevel, copied, _, _) = try await delivery.deliver(in: run)
         if let planned { try await check(planned, built: toplevel, delivery: delivery, in: run) }
         let safeSwitch = SafeSwitch(policy: switchPolicy, profile: login.systemProfile(context.projectFile), login: device.login,
                                     ssh: delivery.ssh(run))

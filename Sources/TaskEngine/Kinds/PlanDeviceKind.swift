@@ -28,12 +28,16 @@ public struct PlanDeviceKind: TaskKind {
         let knownHosts = try login.knownHosts(in: run)
         let delivery = SystemDelivery(login: login, context: context, commit: commit, knownHostsPath: knownHosts.path)
         let token = run.deviceToken(), profile = login.systemProfile(context.projectFile)
-        func inspection(_ toplevel: String) -> String { DevicePlanInspection.command(token: token, profile: profile, new: toplevel) }
-        // A device that holds the closure already is inspected in the session that asked what it lacks.
-        let (toplevel, copied, presentOutput) = try await delivery.deliver(in: run, whenPresent: inspection)
-        if let presentOutput, let plan = DevicePlanInspection.parse(presentOutput, token: token, new: toplevel, copied: copied) {
+        // A device that holds the closure already is inspected in the session that asked what it
+        // lacks; the new closure's paths and sizes are the ones the controller read for that question.
+        let (toplevel, copied, presentOutput, closure) = try await delivery.deliver(in: run) { toplevel in
+            DevicePlanInspection.command(token: token, profile: profile, new: toplevel, newClosureKnown: true)
+        }
+        if let presentOutput, let closure,
+           let plan = DevicePlanInspection.parse(presentOutput, token: token, new: toplevel, copied: copied, newClosure: closure) {
             return try record(plan, in: run)
         }
+        func inspection(_ toplevel: String) -> String { DevicePlanInspection.command(token: token, profile: profile, new: toplevel) }
         run.setProgress("comparing with what \(login.device.identifier) runs")
         var spec = delivery.ssh(run)("inspect", inspection(toplevel))
         spec.stdoutCaptureLimit = 64 << 20

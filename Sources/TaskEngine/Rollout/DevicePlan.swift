@@ -88,7 +88,9 @@ enum DevicePlanInspection {
         currentSystemShell(profile: profile) + "; echo \"$cur\""
     }
 
-    static func command(token: String, profile: String, new: String) -> String {
+    /// With `newClosureKnown`, the new system's closure and sizes are not read on the device: the
+    /// controller has them from `nix path-info` already (two `nix-store` runs less on a small device).
+    static func command(token: String, profile: String, new: String, newClosureKnown: Bool = false) -> String {
         let mark = "thymis-plan-\(token)"
         let n = Shell.quoted(new)
         return """
@@ -96,6 +98,10 @@ enum DevicePlanInspection {
             if [ -e /run/booted-system ]; then booted=$(readlink -f /run/booted-system); else booted=$cur; fi; \
             echo "\(mark) current $cur"; \
             for side in before after; do \
+              if [ $side = after ] && \(newClosureKnown ? "true" : "false"); then \
+                echo "\(mark) boot-after"; echo "kernel $(readlink -f \(n)/kernel 2>/dev/null)"; \
+                echo "initrd $(readlink -f \(n)/initrd 2>/dev/null)"; echo "params $(cat \(n)/kernel-params 2>/dev/null)"; continue; \
+              fi; \
               if [ $side = before ]; then top=$cur; boot=$booted; else top=\(n); boot=\(n); fi; \
               [ -n "$top" ] || continue; \
               paths=$(nix-store -qR "$top") || exit 3; \
@@ -110,8 +116,9 @@ enum DevicePlanInspection {
             """
     }
 
-    /// The plan from the session's stdout; nil when its sections are missing.
-    static func parse(_ stdout: String, token: String, new: String, copied: CopyPlan?) -> DevicePlan? {
+    /// The plan from the session's stdout; nil when its sections are missing. `newClosure`: the new
+    /// system's closure with NAR sizes when the command did not read it on the device.
+    static func parse(_ stdout: String, token: String, new: String, copied: CopyPlan?, newClosure: [String: UInt64]? = nil) -> DevicePlan? {
         let mark = "thymis-plan-\(token) "
         var sections: [String: [String]] = [:]
         var current: String?, section: String?, sawCurrent = false
@@ -131,7 +138,7 @@ enum DevicePlanInspection {
                 sections[section, default: []].append(line)
             }
         }
-        guard sawCurrent, sections["closure-after"] != nil else { return nil }
+        guard sawCurrent, sections["closure-after"] != nil || (newClosure != nil && sections["boot-after"] != nil) else { return nil }
         func closure(_ side: String) -> [String: UInt64] {
             let paths = (sections["closure-\(side)"] ?? []).filter { $0.hasPrefix("/nix/store/") }
             let sizes = (sections["sizes-\(side)"] ?? []).compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
@@ -155,7 +162,7 @@ enum DevicePlanInspection {
             }
         }
         let dryActivate = (sections["dry-activate"] ?? []).joined(separator: "\n")
-        return DevicePlan(current: current, new: new, diff: ClosureDiff(before: closure("before"), after: closure("after")),
+        return DevicePlan(current: current, new: new, diff: ClosureDiff(before: closure("before"), after: newClosure ?? closure("after")),
                           copied: copied, units: .parse(dryActivate), rebootRequired: !because.isEmpty, rebootBecause: because)
     }
 }
