@@ -104,9 +104,11 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     public internal(set) var plannedBuilds: Int?
 
     private var derivationIndex: [String: Int] = [:]
-    /// Builds' done/failed counts already attributed to stopped Build activities.
+    /// Builds' done/failed counts already attributed to derivations.
     private var doneAttributed = 0
     private var failedAttributed = 0
+    /// Which derivations Builds counted done before their Build activity stopped (`attributeFinishedBuilds`).
+    private var attribution = DoneAttribution()
     /// The Builds and CopyPaths activities `builds` and `copies` follow: the first started while none
     /// was running. Nix 2.8 sends no `parent`, so this is how the remote daemon's ones are told apart.
     private var primaryBuildsActivity: UInt64?
@@ -150,6 +152,7 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         buildLogLines += 1
         guard let activity = runningActivities[id] else { return nil }
         if let index = activity.derivationIndex {
+            if attribution.watching { noteActive(index) }
             derivations[index].logLines += 1
             let line = text.utf8.count > Self.lastLineLimit ? text.truncated(toUTF8Bytes: Self.lastLineLimit) : text
             derivations[index].lastLine = line
@@ -369,6 +372,8 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         switch activity.type {
         case .build:
             guard let index = activity.derivationIndex, activity.mirrorsRemoteBuild != true else { return }
+            // Marked built earlier (`attributeFinishedBuilds`): it ended then, not now.
+            guard derivations[index].status != .built else { return }
             derivations[index].endedAt = clock
             if derivations[index].status == .failed {
                 // Named by an error message before its activity stopped: that is the failure Builds counted.
@@ -413,8 +418,16 @@ public struct NixProcessState: Sendable, Codable, Equatable {
             case .builds:
                 if !isRunning(primaryBuildsActivity) { primaryBuildsActivity = id }
                 if primaryBuildsActivity == id {
+                    if progress.done > builds.done { attribution.doneChangedAt = clock }
+                    let changed = progress.done != builds.done || progress.running != builds.running
                     builds = progress
-                    plannedBuilds = max(plannedBuilds ?? 0, progress.expected + progress.done + progress.failed)
+                    // `expected` is what is left plus what is done (the failed drop out of it).
+                    plannedBuilds = max(plannedBuilds ?? 0, progress.expected + progress.failed)
+                    if changed {
+                        attribution.active = []
+                        attribution.watching = builds.done > doneAttributed
+                    }
+                    attributeFinishedBuilds()
                 }
             case .copyPaths:
                 if !isRunning(primaryCopiesActivity) { primaryCopiesActivity = id }
@@ -441,6 +454,39 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         }
     }
 
+    /// A derivation at work while done builds wait to be attributed: perhaps that settles which.
+    private mutating func noteActive(_ index: Int) {
+        if attribution.active.insert(index).inserted { attributeFinishedBuilds() }
+    }
+
+    /// Marks built the derivations Nix counted done but whose Build activity has not stopped (Nix
+    /// 2.8 stops them all at the very end). When as many derivations are building as Builds says run,
+    /// none finished; when none run, all did; in between, the ones seen at work since the count
+    /// changed are the running ones once there are as many of them as Builds says run. Until then
+    /// nothing is guessed: a derivation stays building rather than be marked built by chance.
+    private mutating func attributeFinishedBuilds() {
+        let unattributed = builds.done - doneAttributed
+        guard unattributed > 0 else { attribution.watching = false; return }
+        let building = derivations.indices.filter { derivations[$0].status == .building }
+        guard building.count > builds.running else { return }
+        var finished: [Int]
+        if builds.running == 0 {
+            finished = building
+        } else if attribution.watching, attribution.active.count >= builds.running, building.count - builds.running == unattributed {
+            finished = building.filter { !attribution.active.contains($0) }
+        } else {
+            return
+        }
+        finished = Array(finished.prefix(unattributed))
+        for index in finished {
+            derivations[index].status = .built
+            derivations[index].endedAt = attribution.doneChangedAt ?? clock
+            derivations[index].recentLines = nil
+            doneAttributed += 1
+        }
+        if builds.done <= doneAttributed { attribution.watching = false }
+    }
+
     private func isRunning(_ id: UInt64?) -> Bool {
         id.map { runningActivities[$0] != nil } ?? false
     }
@@ -449,4 +495,15 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         totals.doneBytes += progress.done - old.done
         totals.expectedBytes += progress.expected - old.expected
     }
+}
+
+/// While the Builds activity counts more done builds than are attributed: the derivations seen at
+/// work (a log line) since its last change. Nix 2.8 stops a Build activity only when the whole build
+/// ends, so a finished build must be told from the ones still running.
+struct DoneAttribution: Sendable, Codable, Equatable {
+    var active: Set<Int> = []
+    /// Whether `active` is being kept (done builds wait to be attributed).
+    var watching = false
+    /// When `done` last rose: the end time of the builds it counts.
+    var doneChangedAt: Double?
 }

@@ -232,6 +232,39 @@ struct RealNixTests {
         try expectAgreement(state)
     }
 
+    /// Issue 30: Build Project of three configurations, two done in under a second, one slow, watched
+    /// while it runs. Nix 2.8 stops every Build activity only when the whole build ends; the finished
+    /// ones must read built as soon as Builds counts them, serial or in parallel.
+    @Test("while a slow build runs, the quick ones that finished read built; outcomes add up to the derivations; cut off, the slow one is interrupted",
+          arguments: ["1", "3"])
+    func finishedWhileOthersRun(maxJobs: String) async throws {
+        let run = try await runNixBuild(packages: #"""
+            quick-a = mk "ow-quick-a" ''echo quick a; mkdir $out'';
+            quick-b = mk "ow-quick-b" ''echo quick b; sleep 0.3; mkdir $out'';
+            slow = mk "ow-slow" ''for i in 1 2 3 4; do echo slow step $i; sleep 0.5; done; mkdir $out'';
+        """#, attribute: "slow", extraArguments: ["--max-jobs", maxJobs, ".#quick-a", ".#quick-b"])
+        #expect(run.status == 0)
+        // The log up to the slow builder's third line: the moment an operator looks at it.
+        let text = String(decoding: run.stderr, as: UTF8.self)
+        let cut = try #require(text.range(of: "slow step 3\"]")).upperBound
+        let prefix = Array(text[..<cut].utf8) + Array(text[cut...].prefix { $0 != "\n" }.utf8) + [10]
+        var decoder = NixLogDecoder()
+        prefix.withUnsafeBytes { decoder.feed($0) { _ in } }
+        let live = decoder.state
+        let byName = Dictionary(uniqueKeysWithValues: live.derivations.map { ($0.name, $0.status) })
+        #expect(byName == ["ow-quick-a": .built, "ow-quick-b": .built, "ow-slow": .building], "\(byName)")
+        #expect(live.builds.done == 2 && live.builds.running == 1 && live.plannedBuilds == 3 && live.unlistedNotBuilt == 0)
+        #expect(NixLogReport.outcomeLine(live) == "1 building, 2 built")
+        #expect(live.derivations.first { $0.name == "ow-quick-a" }?.endedAt != nil || live.clock == nil)
+        // nix killed there (the stream just ends): the slow one interrupted, the others still built.
+        decoder.finish { _ in }
+        #expect(NixLogReport.outcomeLine(decoder.state) == "1 interrupted, 2 built")
+        // The whole run: three built, nothing unnamed.
+        let whole = decodeCapture(run).state
+        #expect(NixLogReport.outcomeLine(whole) == "3 built" && whole.unlistedNotBuilt == 0)
+        try expectAgreement(whole)
+    }
+
     @Test("a dirty git tree gives a warning message")
     func dirtyGitTree() async throws {
         let run = try await runNixBuild(packages: #"default = mk "git-dirty" "echo from git; mkdir $out";"#) { dir in

@@ -133,17 +133,27 @@ struct NixTaskTests {
         #expect(cause.textLines.first == "cause: evaluate configurations: undefined variable 'undefinedThing'")
     }
 
-    @Test("cancelling a running nix build stops nix and its builder")
+    @Test("cancelling a running nix build stops nix and its builder; the finished configuration stays built and the progress ends with the task")
     func cancelBuild() async throws {
         let project = environment.path("slow")
         let marker = "thymis-slow-\(UUID().uuidString.prefix(8))"
-        try makeFlake(in: project, configurations: ["slow": "echo \(marker); sleep 120; echo done"])
+        try makeFlake(in: project, configurations: ["quick": "echo quick; mkdir -p $out", "slow": "sleep 0.5; echo \(marker); sleep 120; echo done"])
         let engine = environment.makeEngine(grace: .seconds(3))
         try await engine.start(watchRequests: false)
         let record = try await engine.submit(Data(#"{"type": "build_project_task", "project_path": "\#(project)"}"#.utf8))
         #expect(await eventually(timeout: .seconds(30)) { builderPIDs(containing: marker).count > 0 }, "the builder never started")
+        // Watched live (issue 30): the quick one reads built while the slow one runs.
+        #expect(await eventually(timeout: .seconds(10)) {
+            let state = (try? environment.store.processes(of: record.id).last?.nixStateJSON).flatMap { NixStateSnapshot.decode($0) }
+            return state.map { NixLogReport.outcomeLine($0) } == "1 building, 1 built"
+        }, "the quick configuration read built while the slow one built")
         #expect(try await engine.cancel(record.id) == .cancelled)
         #expect(await eventually { builderPIDs(containing: marker).isEmpty }, "the builder outlived the cancelled task")
+        let final = try await environment.store.waitFor(record.id, toBe: [.failed], timeout: .seconds(10))
+        #expect(final.progress?.contains("running") == false && final.progress?.hasPrefix("builds 1/2, 1 interrupted") == true,
+                "a cancelled task's progress says how it ended: \(final.progress ?? "none")")
+        let state = try #require(try environment.store.processes(of: record.id).last?.nixStateJSON.flatMap { NixStateSnapshot.decode($0) })
+        #expect(NixLogReport.outcomeLine(state) == "1 interrupted, 1 built")
     }
 
     @Test("a flake update says which inputs changed")

@@ -21,10 +21,14 @@ public enum NixStateSnapshot {
     public static func progressLine(_ state: NixProcessState) -> String? {
         var parts: [String] = []
         let builds = state.builds
+        // Once nix ended (done, failed, cancelled), nothing runs any more: the counts say how it ended.
+        let ended = state.streamEnded == true
         if builds.expected > 0 || builds.done > 0 {
-            var text = "builds \(builds.done)/\(max(builds.expected, builds.done))"
-            if builds.running > 0 { text += ", \(builds.running) running" }
+            var text = "builds \(builds.done)/\(max(builds.expected + builds.failed, builds.done))"
+            if builds.running > 0 && !ended { text += ", \(builds.running) running" }
             if builds.failed > 0 { text += ", \(builds.failed) failed" }
+            let interrupted = state.count(.interrupted)
+            if ended && interrupted > 0 { text += ", \(interrupted) interrupted" }
             parts.append(text)
         }
         let copies = state.copies
@@ -40,7 +44,7 @@ public enum NixStateSnapshot {
             }
             parts.append(shown.joined(separator: "; ") + (machines.count > 3 ? "; \(machines.count - 3) more machines" : ""))
         }
-        if let active = state.derivations.last(where: { $0.status == .building }) {
+        if !ended, let active = state.derivations.last(where: { $0.status == .building }) {
             let name = active.name + (active.host.map { " on \(NixMachineCounts.displayName($0))" } ?? "")
             if let phase = active.phase { parts.append("\(name): \(phase)") }
             // The log line's colours belong to the log view; a progress line is plain text.
