@@ -27,6 +27,51 @@ struct SSHCommandTests {
         }
     }
 
+    @Test("secret variables reach the remote command over stdin: never in argv, ps, the store or the submission (issue 23: 5)")
+    func secretEnvironment() async throws {
+        let token = "tok-\(UUID().uuidString)", multi = "line one\nline 'two' $(not run)\n\n"
+        let tokenFile = environment.path("token"), multiFile = environment.path("multi"), emptyFile = environment.path("empty")
+        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        try (multi + "\n").write(toFile: multiFile, atomically: true, encoding: .utf8)
+        try "".write(toFile: emptyFile, atomically: true, encoding: .utf8)
+        guard case .object(var fields) = server.submission(#"printf '%s|%s|%s|' "$API_TOKEN" "$MULTI" "${EMPTY-unset}"; cat; sleep 1"#) else { return }
+        fields["secret_env_files"] = .object(["API_TOKEN": .string(tokenFile), "MULTI": .string(multiFile), "EMPTY": .string(emptyFile)])
+        let engine = environment.makeEngine()
+        try await engine.start(watchRequests: false)
+        let record = try await engine.submitValue(.object(fields))
+        // While it runs, no process on this machine shows the value (the sshd's children included).
+        var seenInPS = false
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            let ps = try capture("/bin/ps", ["-eo", "args"]).stdout
+            if ps.contains(token) { seenInPS = true }
+            if try environment.store.task(record.id)?.state.isFinal == true { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let final = try await environment.store.waitFor(record.id, toBe: [.completed, .failed], timeout: .seconds(30))
+        #expect(final.state == .completed, "\(final.failureReason ?? "")")
+        // The remote command got every value exactly (newlines, quotes and an empty one), and an empty stdin after them.
+        #expect(try environment.store.allText(record.id, stream: .stdout) == "\(token)|\(multi)||")
+        #expect(!seenInPS, "a secret value showed in ps")
+        let process = try #require(try environment.store.processes(of: record.id).first)
+        #expect(!process.arguments.joined(separator: " ").contains(token) && !process.shellLine.contains(token))
+        #expect(!final.submission.contains(token) && !final.redactedSubmission.contains(token))
+        #expect(process.arguments.last?.contains("API_TOKEN") == true, "the names are shown, the values are not")
+
+        // A file the engine cannot read at run time fails the task naming it; nothing runs.
+        try FileManager.default.removeItem(atPath: tokenFile)
+        try "x".write(toFile: tokenFile + ".tmp", atomically: true, encoding: .utf8)
+        fields["secret_env_files"] = .object(["API_TOKEN": .string(tokenFile + ".tmp")])
+        let second = try await engine.submitValue(.object(fields))
+        try FileManager.default.removeItem(atPath: tokenFile + ".tmp")
+        let failed = try await environment.store.waitFor(second.id, toBe: [.completed, .failed], timeout: .seconds(30))
+        #expect(failed.state == .failed && failed.failureReason?.contains("secrets failed: cannot read \(tokenFile).tmp for API_TOKEN") == true,
+                "\(failed.failureReason ?? "")")
+        // Bad names are refused at submit.
+        fields["secret_env_files"] = .object(["1BAD": .string(multiFile)])
+        #expect(throws: SubmissionError.self) { try TaskKindRegistry.standard.validate(.object(fields)) }
+    }
+
     @Test("the remote command's exit code fails the task")
     func remoteFailure() async throws {
         let engine = environment.makeEngine()

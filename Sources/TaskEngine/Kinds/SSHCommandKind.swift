@@ -17,10 +17,12 @@ public struct SSHCommandKind: TaskKind {
     /// The project device this runs on (our addition), shown as the target.
     public let deviceIdentifier: String?
     public let connectTimeout: Int
+    /// Variables the remote command gets from files the engine reads, sent over stdin (`RemoteSecrets`).
+    let secrets: RemoteSecrets
 
     public init(fields: SubmissionFields) throws(SubmissionError) {
         try fields.requireOnly(["target_host", "target_port", "target_user", "command", "ssh_key_path",
-                                "ssh_known_hosts_path", "ssh_host_key", "device_identifier", "connect_timeout"])
+                                "ssh_known_hosts_path", "ssh_host_key", "device_identifier", "connect_timeout", RemoteSecrets.field])
         host = try SSHOptions.host(fields, "target_host")
         port = try fields.optionalInt("target_port", range: 1...65535) ?? 22
         user = try SSHOptions.user(fields, "target_user") ?? "root"
@@ -34,6 +36,7 @@ public struct SSHCommandKind: TaskKind {
         }
         deviceIdentifier = try fields.optionalString("device_identifier", maxBytes: 255)
         connectTimeout = try fields.optionalInt("connect_timeout", range: 1...600) ?? 10
+        secrets = try RemoteSecrets(fields)
     }
 
     var login: String { port == 22 ? "\(user)@\(host)" : "\(user)@\(host):\(port)" }
@@ -44,11 +47,12 @@ public struct SSHCommandKind: TaskKind {
         // A given known-hosts file wins; otherwise a private one holding only the device's key.
         let knownHosts = try KnownHostsFile(host: host, port: port, hostKey: knownHostsPath == nil ? hostKey : nil,
                                             existingPath: knownHostsPath, scratch: run.scratchDirectory)
-        let spec = ProcessSpec(
+        var spec = ProcessSpec(
             program: "ssh",
             arguments: SSHOptions.arguments(port: port, user: user, keyPath: keyPath, knownHostsPath: knownHosts.path,
-                                            connectTimeout: connectTimeout) + ["--", host, command],
+                                            connectTimeout: connectTimeout) + ["--", host, secrets.command(running: command)],
             environment: run.baseEnvironment, stepName: "ssh command")
+        if !secrets.isEmpty { spec.standardInput = try secrets.standardInput() }
         let outcome = try await run.run(spec)
         guard outcome.succeeded else { throw SSHOptions.failure(of: outcome, login: login) }
     }

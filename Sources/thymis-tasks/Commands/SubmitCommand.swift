@@ -149,6 +149,9 @@ struct SSHCommandSubmit: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A known-hosts file holding the host's key (no other key is trusted).", valueName: "file"))
     var knownHosts: String?
     @Option(help: "Seconds to wait for the connection.") var connectTimeout: Int?
+    @Option(help: ArgumentHelp("Give the remote command the variable NAME, its value read by the engine from FILE when the task runs and sent over ssh's stdin: never in argv, ps or the task store (repeatable).",
+                               valueName: "NAME=FILE"))
+    var secretEnv: [String] = []
     @Argument(parsing: .postTerminator, help: "The command to run.") var command: [String] = []
 
     func run() async throws {
@@ -182,7 +185,22 @@ struct SSHCommandSubmit: AsyncParsableCommand {
             fields["ssh_known_hosts_path"] = .string(Self.absolute(knownHosts))
             fields["connect_timeout"] = .number(Double(connectTimeout ?? 10))
         }
+        if !secretEnv.isEmpty { fields["secret_env_files"] = try secretFiles() }
         try await Submitter(global: global, options: submit).submit(checkedSubmission(fields))
+    }
+
+    /// `--secret-env NAME=FILE`, each once: the names and paths only; the engine reads the values.
+    private func secretFiles() throws -> JSONValue {
+        var files: [String: JSONValue] = [:]
+        for entry in secretEnv {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex, entry.index(after: equals) != entry.endIndex else {
+                throw CLIError("--secret-env is \"\(entry)\"; give NAME=FILE, e.g. --secret-env API_TOKEN=/etc/thymis/token", code: ExitCodes.usage)
+            }
+            let name = String(entry[..<equals])
+            guard files[name] == nil else { throw CLIError("--secret-env names \(name) twice; give each variable once", code: ExitCodes.usage) }
+            files[name] = .string(Self.absolute(String(entry[entry.index(after: equals)...])))
+        }
+        return .object(files)
     }
 
     private static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
