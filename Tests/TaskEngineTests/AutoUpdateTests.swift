@@ -104,20 +104,29 @@ struct AutoUpdateTests {
         #expect(try await git("status", "--porcelain", "--untracked-files=no").isEmpty)
     }
 
-    @Test("no input changed: no commit and no deploy")
+    @Test("no input changed: no commit; a device that did not get HEAD yet gets it, then nothing is deployed (issue 23: 7)")
     func unchangedInput() async throws {
         let engine = environment.makeEngine()
         try await engine.start(watchRequests: false)
         _ = try await lockInput(engine)
         let head = try project.head
         let lock = FileManager.default.contents(atPath: project.path + "/flake.lock")
+        // The commit was made without a deploy (no_deploy here; a crash or a failed deploy alike): the
+        // next run deploys it although no input changed.
+        let catchUp = try await autoUpdate(engine)
+        #expect(catchUp.state == .completed, "\(catchUp.failureReason ?? "")")
+        #expect(catchUp.progress == "no input changed; kiosk-1 did not get \(head.prefix(12)) yet; deployed to kiosk-1", "\(catchUp.progress ?? "")")
+        #expect(project.switches == ["kiosk switched"])
+        let deploy = try #require(try environment.store.children(of: catchUp.id).first)
+        #expect(deploy.submission.contains(#""commit":"\#(head)""#))
+        // Now every device runs HEAD: nothing to commit, nothing to deploy.
         let record = try await autoUpdate(engine)
         #expect(record.state == .completed, "\(record.failureReason ?? "")")
         #expect(record.progress == "no input changed")
         #expect(try project.head == head)
         #expect(FileManager.default.contents(atPath: project.path + "/flake.lock") == lock)
         #expect(try environment.store.children(of: record.id).isEmpty)
-        #expect(project.switches.isEmpty)
+        #expect(project.switches == ["kiosk switched"])
         #expect(try await git("status", "--porcelain", "--untracked-files=no").isEmpty)
     }
 

@@ -456,7 +456,9 @@ public actor TaskEngine {
         // the task's. Without a heartbeat (an older engine) the time is now, as before.
         for task in try store.tasks(states: [.running]) {
             let end = EngineHeartbeat.endOfInterrupted(startedAt: task.startedAt, lastBeat: lastBeat, signOfLife: signsOfLife[task.id])
-            try store.markEnded(task.id, state: .failed, reason: Self.interruptedReason(at: lastBeat.map { _ in end }),
+            // Where it had got to (an Auto-update's "committed abc; deploying") says what is done and what is not.
+            let reached = task.progress.map { "; it had got to: \($0)" } ?? ""
+            try store.markEnded(task.id, state: .failed, reason: Self.interruptedReason(at: lastBeat.map { _ in end }) + reached,
                                 cancelled: false, at: end)
         }
         for task in try store.tasks(states: [.pending], newestFirst: false) {

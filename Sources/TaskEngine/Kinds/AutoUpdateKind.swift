@@ -81,12 +81,18 @@ public struct AutoUpdateKind: TaskKind {
             throw await rollBack(error, state: state, repository: repository, lockPath: lockPath, stashBefore: stashBefore)
         }
         try await restore(state.stash, repository: repository)
-        guard state.committed else {
-            run.setProgress("no input changed")
-            return
-        }
         let newHead = try await repository.head(step: "commit")
-        let summary = changes.map(\.summary).joined(separator: ", ") + "; committed \(newHead.prefix(12))"
+        var summary = changes.map(\.summary).joined(separator: ", ") + "; committed \(newHead.prefix(12))"
+        if !state.committed {
+            // No input changed; still, a device that did not get HEAD (a deploy lost to a crash after
+            // the commit, or one that failed) is deployed now, so an update is never left undeployed.
+            let behind = try deployFields.map { try lagging($0, head: newHead, in: run) } ?? []
+            guard !behind.isEmpty else {
+                run.setProgress("no input changed")
+                return
+            }
+            summary = "no input changed; \(behind.joined(separator: ", ")) did not get \(newHead.prefix(12)) yet"
+        }
         guard let deployFields else {
             run.setProgress(summary + "; not deployed (no_deploy)")
             return
@@ -101,6 +107,16 @@ public struct AutoUpdateKind: TaskKind {
             throw TaskFailure("deploy failed: \(deploy.cancelled ? "cancelled" : deploy.failureReason ?? deploy.state.rawValue) (flake.lock committed as \(newHead.prefix(12)))")
         }
         run.setProgress(summary + "; deployed to \(deploy.target ?? "the devices")")
+    }
+
+    /// The deploy's devices whose last completed deploy of this project was not `head`.
+    private func lagging(_ deploy: [String: JSONValue], head: String, in run: TaskRun) throws -> [String] {
+        guard case .array(let devices)? = deploy["devices"] else { return [] }
+        let identifiers = devices.compactMap { device -> String? in
+            if case .object(let fields) = device { return fields["identifier"]?.stringValue } else { return nil }
+        }
+        let deployed = try run.store.lastDeployedCommits(projectPath: projectPath, devices: identifiers)
+        return identifiers.filter { deployed[$0] != head }
     }
 
     /// What the plan changed so far, for putting it back.
