@@ -46,7 +46,7 @@ let package = Package(
         ),
         // Hand-run benchmarks (release build); never run by CI.
         .executableTarget(name: "thymis-bench", dependencies: ["TaskEngine", "NixLog"]),
-        .testTarget(name: "NixLogTests", dependencies: ["NixLog"]),
+        .testTarget(name: "NixLogTests", dependencies: ["NixLog"], exclude: ["Corpus"]),
         .testTarget(name: "TaskEngineTests", dependencies: ["TaskEngine", "NixLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TaskEngine"]),
         .testTarget(name: "CLITests", dependencies: ["TaskEngine"]),

@@ -217,11 +217,9 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     private mutating func applyMessage(_ message: NixMessage) {
         guard let error = message.error else {
             let text = message.text.strippingANSIEscapes
-            // Nix sends a download or substituter retry at error level, worded `warning: ...;
-            // retrying in N ms`: a warning by its own words, not an error of the build.
-            let level = message.level == .error && text.hasPrefix("warning: ") ? NixLevel.warn : message.level
+            let inPlan = notePlan(text)
+            let level = Self.level(of: text, sentAt: message.level, inPlan: inPlan)
             messagesByLevel[level.rawValue].append(text.truncated(toUTF8Bytes: Self.messageTextLimit))
-            notePlan(text)
             // A remote build's failure comes first as a plain message naming the machine and the real
             // exit code; the structured error after it only says "exit code 1".
             if message.level == .error, text.hasPrefix("error: ") { noteFailure(in: String(text.dropFirst(7))) }
@@ -229,15 +227,17 @@ public struct NixProcessState: Sendable, Codable, Equatable {
         }
         readingPlan = nil
         let raw = error.rawMessage.strippingANSIEscapes
+        let position = NixPosition(file: error.file, line: error.line, column: error.column)
         errors.append(NixErrorSummary(
             level: message.level,
             message: message.text.strippingANSIEscapes,
             rawMessage: raw,
-            file: error.file,
-            line: error.line,
-            column: error.column,
+            file: position.file,
+            line: position.line,
+            column: position.column,
             trace: error.trace.map {
-                NixTraceFrame(message: $0.message.strippingANSIEscapes, file: $0.file, line: $0.line, column: $0.column)
+                let frame = NixPosition(file: $0.file, line: $0.line, column: $0.column)
+                return NixTraceFrame(message: $0.message.strippingANSIEscapes, file: frame.file, line: frame.line, column: frame.column)
             }))
         if message.level == .error { noteFailure(in: raw) }
     }
@@ -245,18 +245,37 @@ public struct NixProcessState: Sendable, Codable, Equatable {
     /// Nix's plan: "these N derivations will be built:" (or "this derivation will be built:"), then
     /// one message per derivation. Nix 2.8's `nix build` prints it only with --dry-run; nix-build and
     /// newer Nix print it before building.
-    private mutating func notePlan(_ text: String) {
+    /// Whether `text` is part of such a plan (its header, one of its paths, or a path of the
+    /// "will be fetched" list that may follow).
+    @discardableResult
+    private mutating func notePlan(_ text: String) -> Bool {
         if text.hasSuffix("will be built:") && (text.hasPrefix("these ") || text.hasPrefix("this derivation")) {
             readingPlan = true
-            return
+            return true
         }
-        guard readingPlan == true else { return }
+        if text.hasPrefix("these ") || text.hasPrefix("this path"), text.contains("will be fetched") {
+            readingPlan = false  // the fetch list: paths, not derivations to build
+            return true
+        }
+        guard let reading = readingPlan else { return false }
         let path = String(text.trimmingSpaces)
-        guard path.hasPrefix("/"), path.hasSuffix(".drv"), !path.contains(" ") else {
+        guard path.hasPrefix("/nix/store/") || path.hasPrefix("/"), !path.contains(" ") else {
             readingPlan = nil
-            return
+            return false
         }
-        if derivationIndex[path] == nil { _ = appendDerivation(path: path, status: .planned) }
+        if reading, path.hasSuffix(".drv"), derivationIndex[path] == nil { _ = appendDerivation(path: path, status: .planned) }
+        return true
+    }
+
+    /// The level a plain message belongs to by its own words. Nix sends at error level what is no
+    /// error of the build: a download's retry (`warning: …; retrying in N ms`), `builtins.trace`
+    /// output (`trace: …`), and the plan of `--dry-run` (`this derivation will be built:` and its
+    /// paths). Counted as errors, they read as failures of a build that succeeded.
+    static func level(of text: String, sentAt level: NixLevel, inPlan: Bool) -> NixLevel {
+        guard level == .error else { return level }
+        if text.hasPrefix("warning: ") { return .warn }
+        if text.hasPrefix("trace: ") || inPlan { return .notice }
+        return level
     }
 
     /// Which derivation an error message says failed, and how (see `NixFailureMessage` for the
