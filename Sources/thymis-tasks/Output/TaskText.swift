@@ -15,18 +15,7 @@ enum TaskText {
     }
 
     /// `text` cut to `columns` display columns, `…` at the end when cut.
-    static func cut(_ text: String, toColumns columns: Int) -> String {
-        guard TerminalText.displayWidth(of: text) > columns, columns > 1 else { return text }
-        var kept = ""
-        var used = 0
-        for character in text {
-            let width = TerminalText.displayWidth(of: String(character))
-            guard used + width <= columns - 1 else { break }
-            kept.append(character)
-            used += width
-        }
-        return kept + "…"
-    }
+    static func cut(_ text: String, toColumns columns: Int) -> String { TerminalText.cut(text, toColumns: columns) }
 
     /// One line of `list`.
     static func listLine(_ record: TaskRecord, indent: Int = 0, estimate: Estimate? = nil) -> String {
