@@ -50,6 +50,9 @@ final class EffectRunner {
                 status("cancelling…")
             case .retry(let id):
                 connection.retry(id, mailbox: mailbox)
+            case .runNow(let id):
+                connection.runNow(id, mailbox: mailbox)
+                status("starting now…")
             case .submit(let json):
                 connection.submit(json, mailbox: mailbox)
                 status("submitting…")

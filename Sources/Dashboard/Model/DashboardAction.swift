@@ -37,6 +37,8 @@ enum DashboardAction: Equatable, Sendable {
     case writeReport
     /// `D` on a plan (or one of its devices): deploy exactly what it planned (asks first).
     case requestDeployPlan
+    /// Ask to start the selected pending task now, past its pool's limit (`!`).
+    case requestRunNow
 
     case showHelp
     case quit
@@ -92,6 +94,8 @@ enum DashboardAction: Equatable, Sendable {
 enum DashboardEffect: Equatable, Sendable {
     case cancel(UUID)
     case retry(UUID)
+    /// Start this pending task now, past its pool's limit (recorded with who asked).
+    case runNow(UUID)
     /// Submit this JSON (already checked by the registry).
     case submit(String)
     /// Remember these form values (project path, task type) for the next form, in the state directory.

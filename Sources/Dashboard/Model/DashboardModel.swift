@@ -123,6 +123,7 @@ struct DashboardModel: Sendable {
         case .help: .help
         case .confirmCancel: .confirmCancel
         case .confirmDeployPlan: .confirmDeployPlan
+        case .confirmRunNow: .confirmRunNow
         case .confirmQuit: .confirmQuit
         case .newTaskMenu: .newTaskMenu
         case .newTaskForm(let form): form.keyContext
@@ -178,6 +179,12 @@ struct DashboardModel: Sendable {
         case .confirmCancel(let id, _):
             switch action {
             case .confirmDialog: modal = nil; return [.cancel(id)]
+            case .closeDialog: modal = nil
+            default: break
+            }
+        case .confirmRunNow(let id, _, _):
+            switch action {
+            case .confirmDialog: modal = nil; return [.runNow(id)]
             case .closeDialog: modal = nil
             default: break
             }
@@ -501,6 +508,13 @@ struct DashboardModel: Sendable {
                 status = StatusMessage(text: "\(row.record.displayName) already \(row.record.displayState.rawValue); nothing to cancel", isError: false)
             } else {
                 modal = .confirmCancel(taskID: row.id, name: row.record.displayName)
+            }
+        case .requestRunNow:
+            guard !readOnly, let row = selectedRow else { break }
+            if row.record.state == .pending {
+                modal = .confirmRunNow(taskID: row.id, name: row.record.displayName, pool: row.record.pool)
+            } else {
+                status = StatusMessage(text: "\(row.record.displayName) is \(row.record.displayState.rawValue); only a pending task can be run now", isError: false)
             }
         case .requestDeployPlan:
             guard !readOnly, let row = selectedRow else { break }

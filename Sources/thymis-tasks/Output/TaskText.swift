@@ -52,6 +52,7 @@ enum TaskText {
         lines.append("duration:   \(duration(record.duration()))")
         if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: TaskFormat.duration))") }
         if let pool = record.pool { lines.append("pool:       \(pool)") }
+        if let who = record.runNowBy { lines.append("run now:    started at once, past the pool's limit, by \(TerminalText.plain(who))") }
         if let reason = record.failureReason {
             // The lines after the first quote the failed builder's last log lines (as `nix build` does).
             for (index, line) in reason.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -363,4 +363,27 @@ struct DashboardModelTests {
         _ = next.handle(key("n"))
         #expect(next.modal == .newTaskMenu(selected: types.firstIndex(of: "ssh_command_task")!))
     }
+
+    @Test("! asks before running a pending task now; y hands it to the engine, n does nothing; other tasks only get a status")
+    func runNowKey() {
+        var model = Fixtures.model()
+        let pending = model.rows.first { $0.record.state == .pending }!
+        while model.selectedID != pending.id { _ = model.handle(key("j")) }
+        #expect(model.handle(key("!")) == [])
+        #expect(model.modal == .confirmRunNow(taskID: pending.id, name: "Build Project", pool: "nix"))
+        _ = model.handle(key("n"))
+        #expect(model.modal == nil)
+        _ = model.handle(key("!"))
+        #expect(model.handle(key("y")) == [.runNow(pending.id)])
+        #expect(model.modal == nil)
+
+        _ = model.handle(key("g"))  // the newest: running
+        #expect(model.handle(key("!")) == [] && model.modal == nil)
+        #expect(model.status?.text.contains("only a pending task can be run now") == true)
+
+        var readOnly = Fixtures.model(readOnly: true)
+        let readOnlyPending = readOnly.rows.first { $0.record.state == .pending }!.id
+        while readOnly.selectedID != readOnlyPending { _ = readOnly.handle(key("j")) }
+        #expect(readOnly.handle(key("!")) == [] && readOnly.modal == nil, "read-only: no task actions")
+    }
 }
