@@ -18,7 +18,7 @@ struct ThymisTasks: AsyncParsableCommand {
             """,
         version: ThymisTasksVersion.current,
         subcommands: [SubmitCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, ReportCommand.self, CancelCommand.self,
-                      RetryCommand.self, PruneCommand.self, ServeCommand.self, NixLogCommand.self, DashboardCommand.self, DemoCommand.self],
+                      RetryCommand.self, RunNowCommand.self, PruneCommand.self, ServeCommand.self, NixLogCommand.self, DashboardCommand.self, DemoCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 

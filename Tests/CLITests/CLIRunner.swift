@@ -7,6 +7,8 @@ struct CLIRunner {
     let scratch: String
     /// Seconds a background engine started by a submit waits idle before it exits (`THYMIS_TASKS_IDLE_EXIT`).
     var idleExit = "2"
+    /// More variables for the CLI (e.g. `THYMIS_TASKS_POOLS`), set last.
+    var extraEnvironment: [String: String] = [:]
 
     init() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("thymis-cli-\(UUID().uuidString.prefix(8))").path
@@ -35,6 +37,7 @@ struct CLIRunner {
         environment["NO_COLOR"] = "1"
         // Background engines a test's submits start go away soon after the test's work is done.
         environment["THYMIS_TASKS_IDLE_EXIT"] = idleExit
+        environment.merge(extraEnvironment) { _, new in new }
         return environment
     }
 

@@ -50,16 +50,22 @@ final class EffectRunner {
                 status("cancelling…")
             case .retry(let id):
                 connection.retry(id, mailbox: mailbox)
+            case .runNow(let id):
+                connection.runNow(id, mailbox: mailbox)
+                status("starting now…")
             case .submit(let json):
                 connection.submit(json, mailbox: mailbox)
                 status("submitting…")
-            case .rememberProjectPath(let path):
+            case .rememberFormValues(let values):
                 guard let formMemory else { break }
-                do { try formMemory.remember(projectPath: path) } catch {
-                    status("could not remember the project path in \(formMemory.path): \(error.localizedDescription)", isError: true)
+                do { try formMemory.remember(values) } catch {
+                    status("could not remember the form's project path and type in \(formMemory.path): \(error.localizedDescription)", isError: true)
                 }
             case .loadMoreTasks:
                 do { try source.loadMore() } catch { status("\(error)", isError: true) }
+                outcome.actions.append(.tasksLoaded(source.snapshot))
+            case .loadAllTasks:
+                do { try source.loadAll() } catch { status("\(error)", isError: true) }
                 outcome.actions.append(.tasksLoaded(source.snapshot))
             case .reloadTasks:
                 source.setFilters(state: model.stateFilter, type: model.typeFilter)

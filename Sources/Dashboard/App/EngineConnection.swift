@@ -19,6 +19,19 @@ enum EngineConnection: Sendable {
         }
     }
 
+    /// Starts a pending task past its pool's limit, recorded as asked for by this user "via the dashboard".
+    func runNow(_ id: UUID, mailbox: Mailbox) {
+        run(mailbox) {
+            let who = RunNowRequest.requester(via: "the dashboard")
+            switch self {
+            case .inProcess(let engine): return try await engine.runNow(id, by: who).message
+            case .client(let client):
+                return try await Self.answer(client.send(.runNow, payload: RunNowRequest(id: id.uuidString, by: who).payload).1)
+            case .none: throw ConfigurationError("no engine runs; start one with `thymis-tasks serve`")
+            }
+        }
+    }
+
     func retry(_ id: UUID, mailbox: Mailbox) {
         run(mailbox) {
             let newID: String

@@ -64,6 +64,14 @@ final class TaskListSource {
         try reload()
     }
 
+    /// Grows the window to every top-level task the filters match, in one read: G goes to the oldest.
+    /// Room for 400 more, so tasks submitted meanwhile do not push the oldest out of the window again.
+    func loadAll() throws {
+        guard snapshot.hasMore else { return }
+        limit = max(limit, try store.taskCount(states: states, type: type, parent: .some(nil)) + 400)
+        try reload()
+    }
+
     /// Reads the tasks `ids` again (an engine event named them) and merges them (see `merge`).
     func refresh(_ ids: Set<UUID>) throws {
         // One query for all of them: under load an attached dashboard refreshes hundreds at a time.

@@ -6,6 +6,8 @@ enum KeyContext: Hashable, Sendable, CaseIterable {
     case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, reportSaved
     /// Deploy a plan's systems?
     case confirmDeployPlan
+    /// Start a pending task now, past its pool's limit?
+    case confirmRunNow
     /// A deploy form with the cursor on its device checklist (letters tick, not type).
     case deviceChecklist
     /// A Build Image or Run VM form on its list of the project's configurations.
@@ -20,7 +22,7 @@ struct KeyMap: Sendable {
     enum Scope: Hashable, Sendable {
         case list, detail, everywhere
         case help, confirmCancel, confirmQuit, newTaskMenu, newTaskForm, prompt, deviceChecklist, configurationList, reportSaved
-        case confirmDeployPlan
+        case confirmDeployPlan, confirmRunNow
         /// Both text inputs: the new-task form and the prompts.
         case typing
 
@@ -33,6 +35,7 @@ struct KeyMap: Sendable {
             case .help: context == .help
             case .confirmCancel: context == .confirmCancel
             case .confirmDeployPlan: context == .confirmDeployPlan
+            case .confirmRunNow: context == .confirmRunNow
             case .confirmQuit: context == .confirmQuit
             case .newTaskMenu: context == .newTaskMenu
             case .newTaskForm: context == .newTaskForm || context == .deviceChecklist || context == .configurationList
@@ -52,6 +55,7 @@ struct KeyMap: Sendable {
             case .help: "In this help"
             case .confirmCancel: "Cancel dialog"
             case .confirmDeployPlan: "Deploy-the-plan dialog"
+            case .confirmRunNow: "Run-now dialog"
             case .confirmQuit: "Quit dialog"
             case .newTaskMenu: "New-task menu"
             case .newTaskForm: "New-task form"
@@ -64,7 +68,7 @@ struct KeyMap: Sendable {
         }
 
         /// The order of help's sections.
-        static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmDeployPlan, .confirmQuit,
+        static let helpOrder: [Scope] = [.everywhere, .list, .detail, .help, .confirmCancel, .confirmDeployPlan, .confirmRunNow, .confirmQuit,
                                          .newTaskMenu, .newTaskForm, .deviceChecklist, .configurationList, .prompt, .reportSaved, .typing]
     }
 
@@ -156,6 +160,7 @@ struct KeyMap: Sendable {
         Binding(keys: [char(" ")], label: "Space", action: .toggleFold, scope: .list, description: "fold/unfold a parent's children"),
         Binding(keys: [char("c")], label: "c", action: .requestCancel, scope: .everywhere, description: "cancel the selected task (asks first)", isTaskAction: true, footer: "cancel"),
         Binding(keys: [char("r")], label: "r", action: .retry, scope: .everywhere, description: "retry the selected task", isTaskAction: true, footer: "retry"),
+        Binding(keys: [char("!")], label: "!", action: .requestRunNow, scope: .everywhere, description: "start the selected pending task now, past its pool's limit (asks first)", isTaskAction: true),
         Binding(keys: [char("n")], label: "n", action: .openNewTaskMenu, scope: .list, description: "submit a new task", isTaskAction: true, footer: "new"),
         Binding(keys: [char("D")], label: "D", action: .requestDeployPlan, scope: .everywhere, description: "deploy the selected plan: exactly its systems to its devices at its commit (asks first)", isTaskAction: true),
         Binding(keys: [char("S")], label: "S", action: .saveTab, scope: .everywhere, description: "save the current tab to a file", isTaskAction: true),
@@ -175,6 +180,8 @@ struct KeyMap: Sendable {
 
         Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmCancel, description: "cancel the task and its children", footer: "cancel it"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmCancel, description: "keep it running", footer: "keep it running"),
+        Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmRunNow, description: "start it now, past its pool's limit", footer: "run it now"),
+        Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmRunNow, description: "let it wait for its turn", footer: "let it wait"),
         Binding(keys: [char("y"), char("Y"), .key(.enter)], label: "y/Y/Enter", action: .confirmDialog, scope: .confirmDeployPlan, description: "submit the deploy", footer: "deploy"),
         Binding(keys: [char("n"), char("N"), .key(.escape), char("q")], label: "n/N/Esc/q", action: .closeDialog, scope: .confirmDeployPlan, description: "do not deploy", footer: "not now"),
 

@@ -37,6 +37,8 @@ enum DashboardAction: Equatable, Sendable {
     case writeReport
     /// `D` on a plan (or one of its devices): deploy exactly what it planned (asks first).
     case requestDeployPlan
+    /// Ask to start the selected pending task now, past its pool's limit (`!`).
+    case requestRunNow
 
     case showHelp
     case quit
@@ -92,10 +94,12 @@ enum DashboardAction: Equatable, Sendable {
 enum DashboardEffect: Equatable, Sendable {
     case cancel(UUID)
     case retry(UUID)
+    /// Start this pending task now, past its pool's limit (recorded with who asked).
+    case runNow(UUID)
     /// Submit this JSON (already checked by the registry).
     case submit(String)
-    /// Remember this project path for the next form (in the state directory).
-    case rememberProjectPath(String)
+    /// Remember these form values (project path, task type) for the next form, in the state directory.
+    case rememberFormValues([String: String])
     /// Write the document of `tab` of `task` to a file.
     case save(task: UUID, tab: DetailTab, path: String)
     case openInPager(task: UUID, tab: DetailTab)
@@ -115,6 +119,8 @@ enum DashboardEffect: Equatable, Sendable {
     case cancelSearch
     /// Read more (older) tasks for the list.
     case loadMoreTasks
+    /// Read every task the list's filters match (G: the oldest task is at the end of all of them).
+    case loadAllTasks
     /// The list query (state or type filter) changed: read the list again.
     case reloadTasks
     case quit

@@ -52,6 +52,9 @@ struct DashboardModel: Sendable {
     private(set) var typeFilter: String?
     /// Parents whose children are hidden.
     private(set) var folded: Set<UUID> = []
+    /// G asked for the oldest task while the window held only the newest: select the last row once
+    /// the whole list is loaded (issue 30: G stopped at `400/501`).
+    private var selectsLastWhenLoaded = false
     private(set) var counts: TaskCounts = [:]
     /// When the engine's scheduler submits the next Auto-update (header); nil when none is scheduled.
     var nextAutoUpdate: Date?
@@ -120,6 +123,7 @@ struct DashboardModel: Sendable {
         case .help: .help
         case .confirmCancel: .confirmCancel
         case .confirmDeployPlan: .confirmDeployPlan
+        case .confirmRunNow: .confirmRunNow
         case .confirmQuit: .confirmQuit
         case .newTaskMenu: .newTaskMenu
         case .newTaskForm(let form): form.keyContext
@@ -175,6 +179,12 @@ struct DashboardModel: Sendable {
         case .confirmCancel(let id, _):
             switch action {
             case .confirmDialog: modal = nil; return [.cancel(id)]
+            case .closeDialog: modal = nil
+            default: break
+            }
+        case .confirmRunNow(let id, _, _):
+            switch action {
+            case .confirmDialog: modal = nil; return [.runNow(id)]
             case .closeDialog: modal = nil
             default: break
             }
@@ -275,13 +285,13 @@ struct DashboardModel: Sendable {
             do {
                 _ = try registry.validate(Data(json.utf8))
                 modal = nil
-                var effects: [DashboardEffect] = [.submit(json)]
+                // The next menu opens on this type, in this run and the next (issue 30: not on Auto-update).
+                var remembered = [Self.rememberedTypeKey: form.type]
                 if let path = form.value(of: "project_path"), !path.isEmpty {
-                    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-                    formDefaults["project_path"] = absolute
-                    effects.append(.rememberProjectPath(absolute))
+                    remembered["project_path"] = URL(fileURLWithPath: path).standardizedFileURL.path
                 }
-                return effects
+                formDefaults.merge(remembered) { _, new in new }
+                return [.submit(json), .rememberFormValues(remembered)]
             } catch {
                 form.error = error.description
             }
@@ -381,7 +391,10 @@ struct DashboardModel: Sendable {
             if let first = rows.first { select(first.id) }
         case .selectLast:
             if let last = rows.last { select(last.id) }
-            if snapshot.hasMore { return [.loadMoreTasks] }
+            if snapshot.hasMore {
+                selectsLastWhenLoaded = true
+                return [.loadAllTasks]
+            }
         case .page(let fraction):
             if focus == .list {
                 return moveSelection(by: Int((Double(max(1, listHeight)) * fraction).rounded(.towardZero)))
@@ -496,6 +509,13 @@ struct DashboardModel: Sendable {
             } else {
                 modal = .confirmCancel(taskID: row.id, name: row.record.displayName)
             }
+        case .requestRunNow:
+            guard !readOnly, let row = selectedRow else { break }
+            if row.record.state == .pending {
+                modal = .confirmRunNow(taskID: row.id, name: row.record.displayName, pool: row.record.pool)
+            } else {
+                status = StatusMessage(text: "\(row.record.displayName) is \(row.record.displayState.rawValue); only a pending task can be run now", isError: false)
+            }
         case .requestDeployPlan:
             guard !readOnly, let row = selectedRow else { break }
             // On one device's plan: the plan it belongs to (a deploy from a plan deploys all its devices).
@@ -510,7 +530,7 @@ struct DashboardModel: Sendable {
             return [.retry(row.id)]
         case .openNewTaskMenu:
             guard !readOnly else { break }
-            modal = .newTaskMenu(selected: 0)
+            modal = .newTaskMenu(selected: newTaskMenuStart)
         case .saveTab:
             guard !readOnly, let row = selectedRow else { break }
             let name = "thymis-\(TaskFormat.shortID(row.id))-\(tab.fileStem).txt"
@@ -562,6 +582,10 @@ struct DashboardModel: Sendable {
             let ended = TaskEndNotice.ended(before: snapshot.topLevel, after: newSnapshot.topLevel)
             snapshot = newSnapshot
             rebuildRows()
+            if selectsLastWhenLoaded {
+                selectsLastWhenLoaded = false
+                if let last = rows.last { select(last.id) }
+            }
             if let last = ended.last {
                 endNotice = last
                 return [.alert(ended.first(where: \.failed) ?? last)]
@@ -626,6 +650,17 @@ struct DashboardModel: Sendable {
             status = nil
         }
         return []
+    }
+
+    /// Where `formDefaults` keeps the type of the last form submitted.
+    static let rememberedTypeKey = "task_type"
+
+    /// The type the new-task menu opens on: the last one submitted from it, else Build Project, never
+    /// the first in the list by accident (Auto-update, the most far-reaching action).
+    var newTaskMenuStart: Int {
+        let types = registry.types
+        return formDefaults[Self.rememberedTypeKey].flatMap(types.firstIndex(of:))
+            ?? types.firstIndex(of: BuildProjectKind.type) ?? 0
     }
 
     private mutating func moveSelection(by delta: Int) -> [DashboardEffect] {

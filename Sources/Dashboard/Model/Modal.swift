@@ -8,6 +8,8 @@ enum Modal: Equatable, Sendable {
     case confirmCancel(taskID: UUID, name: String)
     /// Deploy what plan `plan` planned: `json` is the checked submission, `summary` what it does.
     case confirmDeployPlan(plan: UUID, json: String, summary: String)
+    /// Start the pending task `taskID` now, past the limit of its pool?
+    case confirmRunNow(taskID: UUID, name: String, pool: String?)
     /// Tasks run in this engine: stop them, or keep them running in the background?
     case confirmQuit(running: Int)
     /// The list of task types to submit, with the one under the cursor.

@@ -89,4 +89,20 @@ extension TerminalText {
     public static func plain(_ text: String) -> String {
         sanitizedPlainText(Array(text.utf8))
     }
+
+    /// `text` cut to `columns` display columns, `ellipsis` at the end when cut, so a reader sees that
+    /// something is missing (the CLI's lines, the dashboard's target column).
+    public static func cut(_ text: String, toColumns columns: Int, ellipsis: String = "…") -> String {
+        let dots = displayWidth(of: ellipsis)
+        guard displayWidth(of: text) > columns, columns > dots else { return text }
+        var kept = ""
+        var used = 0
+        for character in text {
+            let width = displayWidth(of: String(character))
+            guard used + width <= columns - dots else { break }
+            kept.append(character)
+            used += width
+        }
+        return kept + ellipsis
+    }
 }

@@ -15,6 +15,14 @@ struct ModalView {
                 [],
                 keyLine(model.keyMap, .confirmCancel, separator: "   ", textStyle: .plain),
             ], on: terminal)
+        case .confirmRunNow(_, let name, let pool):
+            box(title: "Run now", lines: [
+                [StyledRun("Start "), StyledRun(name, theme.key), StyledRun(" now?")],
+                [StyledRun("It takes a slot past the \(pool.map { "\($0) pool's" } ?? "pool's") limit; the tasks behind it wait.", theme.label)],
+                [StyledRun("Recorded with who started it (show: run now).", theme.label)],
+                [],
+                keyLine(model.keyMap, .confirmRunNow, separator: "   ", textStyle: .plain),
+            ], on: terminal)
         case .confirmDeployPlan(_, _, let summary):
             box(title: "Deploy the plan", lines: [
                 [StyledRun(TerminalText.plain(summary))],

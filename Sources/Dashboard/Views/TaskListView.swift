@@ -7,7 +7,8 @@ import TaskEngine
 struct TaskListView {
     let theme: Theme
 
-    /// Column widths for a terminal width: narrow terminals drop target and submitted time.
+    /// Column widths for a terminal width: narrow terminals drop the submitted time and keep a short
+    /// target (cut with …), which is how a reader tells one device's row from another's.
     struct Columns {
         var name: Int
         var target: Int
@@ -20,7 +21,7 @@ struct TaskListView {
             var rest = width - fixed
             name = min(28, max(12, rest * 3 / 10))
             rest -= name + 1
-            target = width >= 80 ? min(20, rest / 4) : 0
+            target = width >= 80 ? min(20, rest / 4) : (width >= 40 ? min(12, rest / 3) : 0)
             rest -= target > 0 ? target + 1 : 0
             submitted = width >= 64 ? 8 : 0
             rest -= submitted > 0 ? submitted + 1 : 0
@@ -90,7 +91,8 @@ struct TaskListView {
         nameStyle.bold = nameStyle.bold || record.state == .running
         x += pad(terminal.draw(name, row: y, column: x, maxColumns: columns.name, style: nameStyle), to: columns.name + 1)
         if columns.target > 0 {
-            terminal.draw(record.target ?? "", row: y, column: x, maxColumns: columns.target, style: base)
+            let target = TerminalText.cut(record.target ?? "", toColumns: columns.target, ellipsis: theme.ellipsis)
+            terminal.draw(target, row: y, column: x, maxColumns: columns.target, style: base)
             x += columns.target + 1
         }
         if columns.submitted > 0 {

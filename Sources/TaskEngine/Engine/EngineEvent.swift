@@ -10,6 +10,23 @@ public enum EngineEvent: Sendable, Equatable {
     case stopped
 }
 
+/// What `TaskEngine.runNow` did.
+public enum RunNowResult: Sendable, Equatable {
+    /// The task started at once, past its pool's limit.
+    case started
+    /// It was no longer pending (already running or ended): nothing changed.
+    case notPending(TaskDisplayState)
+
+    public static let startedMessage = "started now, past its pool's limit"
+
+    public var message: String {
+        switch self {
+        case .started: return Self.startedMessage
+        case .notPending(let state): return "already \(state.rawValue); only a pending task can be run now"
+        }
+    }
+}
+
 /// The result of a cancel request.
 public enum CancelResult: Sendable, Equatable {
     /// The task ended as cancelled (with its children).

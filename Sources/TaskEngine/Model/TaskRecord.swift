@@ -34,6 +34,9 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
     public var outputPruned: OutputPruned?
     /// What the plan recorded (`TaskRun.record(result:)`), as JSON of the kind's own result type.
     public var result: String?
+    /// Who started it at once past its pool's limit (`run-now`, the dashboard), e.g. "root via
+    /// thymis-tasks run-now"; nil for a task started in its turn.
+    public var runNowBy: String?
 
     /// The recorded result as `type`, nil when there is none or it is of another shape.
     public func result<R: Decodable>(as type: R.Type) -> R? {
@@ -49,9 +52,10 @@ public struct TaskRecord: Sendable, Equatable, Identifiable {
         target: String?, state: TaskState, failureReason: String? = nil, cancelled: Bool = false,
         submittedAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, parentID: UUID? = nil,
         retryOf: UUID? = nil, pool: String?, progress: String? = nil, outputPruned: OutputPruned? = nil,
-        result: String? = nil
+        result: String? = nil, runNowBy: String? = nil
     ) {
         self.result = result
+        self.runNowBy = runNowBy
         self.id = id
         self.type = type
         self.submission = submission

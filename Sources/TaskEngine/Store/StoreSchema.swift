@@ -158,6 +158,30 @@ enum StoreSchema {
             // NULL for tasks that record none and for every task stored before this version.
             try db.execute(sql: "ALTER TABLE task ADD COLUMN result TEXT")
         }
+        migrator.registerMigration("v8: run now, past the pool's limit") { db in
+            // Who started a task at once past its pool's limit (`run-now`, the dashboard), NULL for a task
+            // started in its turn. The request table takes the new request kind: SQLite cannot change a
+            // CHECK, so the table is rebuilt (requests are short-lived; the rows are copied all the same).
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN run_now_by TEXT;
+                CREATE TABLE request_v8 (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('submit','cancel','retry','run_now')),
+                    payload TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','done','failed')),
+                    result TEXT,
+                    finished_at REAL,
+                    error_code TEXT
+                );
+                INSERT INTO request_v8 (id, kind, payload, created_at, status, result, finished_at, error_code)
+                    SELECT id, kind, payload, created_at, status, result, finished_at, error_code FROM request;
+                DROP TABLE request;
+                ALTER TABLE request_v8 RENAME TO request;
+                CREATE INDEX request_new ON request(status, id);
+                CREATE INDEX request_answered ON request(finished_at) WHERE status != 'new';
+                """)
+        }
         return migrator
     }
 }

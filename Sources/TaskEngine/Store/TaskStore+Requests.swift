@@ -3,11 +3,11 @@ import GRDB
 
 /// A request handed to the running engine by a process that does not hold the engine lock.
 public struct EngineRequest: Sendable, Equatable {
-    public enum Kind: String, Sendable { case submit, cancel, retry }
+    public enum Kind: String, Sendable { case submit, cancel, retry, runNow = "run_now" }
     public enum Status: String, Sendable { case new, done, failed }
     public var id: Int64
     public var kind: Kind
-    /// `submit`: the submission JSON; `cancel`/`retry`: the task id.
+    /// `submit`: the submission JSON; `cancel`/`retry`: the task id; `run_now`: `RunNowRequest` as JSON.
     public var payload: String
     public var status: Status
     /// `done`: a task id or message; `failed`: the error line for the user.

@@ -305,10 +305,11 @@ public final class TaskStore: Sendable {
         }
     }
 
-    func markStarted(_ id: UUID, at date: Date) throws {
+    /// `runNowBy`: who started it past its pool's limit, recorded with the start.
+    func markStarted(_ id: UUID, at date: Date, runNowBy: String? = nil) throws {
         try write { db in
-            try db.execute(sql: "UPDATE task SET state = 'running', started_at = ? WHERE id = ? AND state = 'pending'",
-                           arguments: [date.timeIntervalSince1970, id.uuidString])
+            try db.execute(sql: "UPDATE task SET state = 'running', started_at = ?, run_now_by = ? WHERE id = ? AND state = 'pending'",
+                           arguments: [date.timeIntervalSince1970, runNowBy, id.uuidString])
         }
     }
 
@@ -348,6 +349,6 @@ public final class TaskStore: Sendable {
             startedAt: date("started_at"), endedAt: date("ended_at"), parentID: uuid("parent_id"),
             retryOf: uuid("retry_of"), pool: row["pool"], progress: row["progress"],
             outputPruned: date("output_pruned_at").map { OutputPruned(at: $0, bytes: row["output_pruned_bytes"] ?? 0) },
-            result: row["result"])
+            result: row["result"], runNowBy: row["run_now_by"])
     }
 }

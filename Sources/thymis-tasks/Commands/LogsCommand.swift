@@ -46,38 +46,14 @@ struct LogsCommand: AsyncParsableCommand {
             printer.finish()
             return
         }
-        var positions: [String: Int64] = [:]
+        var follower = OutputFollower(task: record.id, process: process.map { $0 - 1 }, stream: stream, raw: raw, printer: printer)
         while true {
             let ended = try store.task(record.id)?.state.isFinal ?? true
-            try copyNewOutput(store: store, task: record.id, positions: &positions, printer: &printer)
+            try follower.copyNewOutput(from: store)
             if !follow || ended { break }
             try await Task.sleep(for: .milliseconds(150))
         }
-        printer.finish()
-    }
-
-    private func copyNewOutput(store: TaskStore, task: UUID, positions: inout [String: Int64], printer: inout LogPrinter) throws {
-        for (index, name) in try store.outputStreams(task: task) {
-            if let process, process - 1 != index { continue }
-            switch stream {
-            case .stdout?: if name != .stdout { continue }
-            case .stderr?: if name != .stderr { continue }
-            case .build?: if !name.isBuildLog { continue }
-            case nil: break
-            }
-            let key = "\(index)/\(name.rawValue)"
-            while true {
-                let chunks = try store.outputChunks(task: task, processIndex: index, stream: name, afterID: positions[key] ?? 0)
-                if chunks.isEmpty { break }
-                if positions[key] == nil, let derivation = name.derivation, !raw {
-                    // Which derivation the lines below come from: several build at once, and the eval's stdout precedes them.
-                    let heading = "== build log of \(NixDerivationState(path: derivation, status: .built).name) (\(derivation)) ==\n"
-                    printer.write(Array(heading.utf8), toStderr: false, key: "heading")
-                }
-                for chunk in chunks { printer.write(chunk, toStderr: name == .stderr && stream == nil, key: key, process: index) }
-                positions[key] = chunks.last!.id
-            }
-        }
+        follower.finish()
     }
 }
 

@@ -5,11 +5,18 @@ import TaskEngine
 
 /// Options shared by every form of `submit`.
 struct SubmitOptions: ParsableArguments {
-    @Flag(help: "Wait until the task has ended; exit 0 if it completed, 1 if it failed or was cancelled.")
+    @Flag(help: """
+        Wait until the task has ended; exit 0 if it completed, 1 if it failed or was cancelled. An ssh-command \
+        streams the command's stdout and stderr meanwhile and exits with the remote command's status (255: ssh \
+        could not connect or log in).
+        """)
     var wait = false
 
-    @Flag(help: "Print the task record as JSON instead of its id.")
+    @Flag(help: "Print the task record as JSON instead of its id (with --wait: one line for the id, one for the final record as `show --json` prints it).")
     var json = false
+
+    @Flag(help: "With --wait on an ssh-command: do not stream the command's output (the exit status stays the remote command's).")
+    var quiet = false
 }
 
 /// `submit`: hand a task to the engine (starting one in the background when none runs).
@@ -65,6 +72,12 @@ struct Submitter {
     let options: SubmitOptions
 
     func submit(_ submission: ValidatedSubmission) async throws {
+        let isSSHCommand = submission.type == SSHCommandKind.type
+        // Refused before anything is stored: --quiet has nothing to silence anywhere else.
+        if options.quiet && !(options.wait && isSSHCommand) {
+            throw CLIError("--quiet only silences the output `submit ssh-command --wait` streams; add --wait to an ssh-command, or drop --quiet",
+                           code: ExitCodes.usage)
+        }
         let store = try global.openStore()
         let idText = try await EngineSession(options: global, store: store).perform(.submit, payload: submission.text)
         guard let id = UUID(uuidString: idText), let record = try store.task(id) else {
@@ -74,18 +87,30 @@ struct Submitter {
             try report(record, store: store)
             return
         }
+        // As `ssh host cmd`: the command's output on our stdout/stderr while it runs (sanitised on a
+        // terminal, as `logs` prints it). Not with --json, whose stdout is NDJSON only.
+        let streams = isSSHCommand && !options.quiet && !options.json
         // The id at once, flushed, so a script (or `> file`) has it while the task runs; the
-        // final record (--json) or the failure (stderr) follow when it ends.
+        // final record (--json) or the failure (stderr) follow when it ends. While the output is
+        // streamed, stdout is the remote command's alone, so the id goes to stderr.
         let idLine = options.json ? JSONValue.object(["id": .string(id.uuidString.lowercased())]).canonicalText() : id.uuidString.lowercased()
-        // Written straight to fd 1, past print's buffer (which holds a redirected stdout until exit).
-        LogPrinter.writeAll(1, Array((idLine + "\n").utf8))
-        let final = try await TaskWaiter(store: store, options: global).waitUntilEnded(id)
+        // Written straight to the fd, past print's buffer (which holds a redirected stdout until exit).
+        LogPrinter.writeAll(streams ? 2 : 1, Array(((streams ? "thymis-tasks: task " : "") + idLine + "\n").utf8))
+        var follower = streams ? OutputFollower(task: id, printer: LogPrinter(sanitize: true)) : nil
+        let final = try await TaskWaiter(store: store, options: global).waitUntilEnded(id) { try follower?.copyNewOutput(from: store) }
+        // What was stored between the last look and the end.
+        try follower?.copyNewOutput(from: store)
+        follower?.finish()
         try report(final, store: store, idPrinted: true)
-        if final.state != .completed { throw ExitCode(ExitCodes.taskFailed) }
+        let code = isSSHCommand ? try SSHCommandExit.code(of: final, store: store) : (final.state == .completed ? ExitCodes.success : ExitCodes.taskFailed)
+        if code != ExitCodes.success { throw ExitCode(code) }
     }
 
     private func report(_ record: TaskRecord, store: TaskStore, idPrinted: Bool = false) throws {
-        if options.json {
+        if options.json && idPrinted {
+            // NDJSON after the id line: the final record on one line, with what `show --json` adds (cause, processes).
+            print(JSONValue.object(try TaskJSON.object(record, store: store, detailed: true)).canonicalText())
+        } else if options.json {
             print(try TaskJSON.render(record, store: store, detailed: false))
         } else {
             if !idPrinted { print(record.id.uuidString.lowercased()) }
@@ -135,6 +160,11 @@ struct SSHCommandSubmit: AsyncParsableCommand {
         discussion: """
             Either --device ID (host, port, user, host key and identity from the project file) or --host with \
             --identity and --known-hosts. The command words are joined with spaces and run by the remote user's shell.
+            With --wait, as `ssh host cmd`: the command's stdout and stderr are streamed to ours while it runs \
+            (control characters shown visibly on a terminal; --quiet: not at all; --json: not at all, stdout is \
+            the id line and the final record), the task id goes to stderr, and the exit code is the remote \
+            command's: 0-254 as the command exited, 255 when ssh could not connect or log in, 128+N when ssh \
+            was killed by signal N (a cancel: 143), 1 when no ssh ran (cancelled while pending, could not start).
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var submit: SubmitOptions

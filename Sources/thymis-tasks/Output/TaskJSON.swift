@@ -37,6 +37,7 @@ enum TaskJSON {
             "submission": (try? JSONValue.parse(Data(record.redactedSubmission.utf8))) ?? .null,
             "output_pruned_at": record.outputPruned.map { .string(iso($0.at)) } ?? .null,
             "output_pruned_bytes": record.outputPruned.map { .number(Double($0.bytes)) } ?? .null,
+            "run_now_by": record.runNowBy.map(JSONValue.string) ?? .null,
         ]
         fields["children"] = .array(try store.children(of: record.id).map { .string($0.id.uuidString.lowercased()) })
         let estimate = store.estimate(for: record)

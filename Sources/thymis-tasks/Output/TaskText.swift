@@ -15,18 +15,7 @@ enum TaskText {
     }
 
     /// `text` cut to `columns` display columns, `…` at the end when cut.
-    static func cut(_ text: String, toColumns columns: Int) -> String {
-        guard TerminalText.displayWidth(of: text) > columns, columns > 1 else { return text }
-        var kept = ""
-        var used = 0
-        for character in text {
-            let width = TerminalText.displayWidth(of: String(character))
-            guard used + width <= columns - 1 else { break }
-            kept.append(character)
-            used += width
-        }
-        return kept + "…"
-    }
+    static func cut(_ text: String, toColumns columns: Int) -> String { TerminalText.cut(text, toColumns: columns) }
 
     /// One line of `list`.
     static func listLine(_ record: TaskRecord, indent: Int = 0, estimate: Estimate? = nil) -> String {
@@ -63,6 +52,7 @@ enum TaskText {
         lines.append("duration:   \(duration(record.duration()))")
         if let estimate = store.estimate(for: record) { lines.append("estimate:   \(estimate.description(format: TaskFormat.duration))") }
         if let pool = record.pool { lines.append("pool:       \(pool)") }
+        if let who = record.runNowBy { lines.append("run now:    started at once, past the pool's limit, by \(TerminalText.plain(who))") }
         if let reason = record.failureReason {
             // The lines after the first quote the failed builder's last log lines (as `nix build` does).
             for (index, line) in reason.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -4,7 +4,7 @@ import TaskEngine
 /// The exit codes of every command, documented in `--help` and docs/cli.md.
 enum ExitCodes {
     static let success: Int32 = 0
-    /// The task failed or was cancelled (with --wait), or a cancel found nothing to do.
+    /// The task failed or was cancelled (with --wait), or a cancel or run-now found nothing to do.
     static let taskFailed: Int32 = 1
     /// A submission or argument was refused; nothing was stored.
     static let badInput: Int32 = 2
@@ -17,7 +17,7 @@ enum ExitCodes {
     /// A command-line usage error found by the argument parser.
     static let usage: Int32 = 64
 
-    static let summary = "0 done; 1 the task failed or was cancelled (--wait); 2 bad submission or argument (nothing stored); 3 no such task; 4 state directory or database unusable; 5 the engine did not answer (or could not be started); 64 usage error."
+    static let summary = "0 done; 1 the task failed or was cancelled (--wait), or cancel/run-now had nothing to do; submit ssh-command --wait: the remote command's status instead (255: ssh could not connect); 2 bad submission or argument (nothing stored); 3 no such task; 4 state directory or database unusable; 5 the engine did not answer (or could not be started); 64 usage error."
 }
 
 /// An error for the user: one line on stderr and an exit code.

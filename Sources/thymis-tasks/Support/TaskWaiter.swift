@@ -9,12 +9,15 @@ struct TaskWaiter {
     /// Polls until the task has ended. If no engine holds the lock for a while and the task still has not
     /// ended (its engine died, or could not record the end), this process recovers the store itself: the
     /// task is then recorded as interrupted, or the reason the store cannot record it (a full disk) is the error.
-    func waitUntilEnded(_ id: UUID) async throws -> TaskRecord {
+    /// `poll` runs on every look at the store while the task has not ended (`submit ssh-command --wait`
+    /// prints the output stored since the last look).
+    func waitUntilEnded(_ id: UUID, poll: () throws -> Void = {}) async throws -> TaskRecord {
         var unownedSince: ContinuousClock.Instant?
         var recovered = false
         while true {
             guard let record = try store.task(id) else { throw CLIError(StoreError.notFound(id.uuidString)) }
             if record.state.isFinal { return record }
+            try poll()
             if EngineLock.holder(in: options.directory) == nil && record.state == .running {
                 let now = ContinuousClock.now
                 if let since = unownedSince, now - since > .seconds(2) {

@@ -100,4 +100,23 @@ struct TaskListSourceTests {
         try source.poll()
         #expect(rows(source.snapshot) == ["deploy pending", "  child a pending", "  child b pending", "  child c pending"])
     }
+
+    @Test("G's effect loads every task the filters match in one read, with the oldest at the end, and the model selects it")
+    func loadAllReachesTheOldest() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try TaskStore(directory: StateDirectory(path: directory))
+        try store.insert((0..<25).map { record("task \($0)", at: Double($0)) })
+        let source = TaskListSource(store: store, initialLimit: 10)
+        try source.reload()
+        var model = DashboardModel(size: TerminalSize(rows: 40, columns: 120), readOnly: true, mode: .attached(pid: 1))
+        model.apply(.tasksLoaded(source.snapshot))
+        #expect(model.snapshot.hasMore && model.rows.count == 10)
+
+        #expect(model.apply(.selectLast) == [.loadAllTasks])
+        try source.loadAll()
+        #expect(source.snapshot.topLevel.count == 25 && !source.snapshot.hasMore)
+        model.apply(.tasksLoaded(source.snapshot))
+        #expect(model.selectedRow?.record.displayName == "task 0", "the oldest, not the last of the first window")
+        #expect(model.selectedIndex == 24)
+    }
 }

@@ -29,10 +29,7 @@ struct ConfigurationFormTmuxTests {
         let command = "LANG=C.UTF-8 THYMIS_TASKS_NIX_CONFIG='substituters =' \(Executable.path!) --state-dir \(state); sleep 30"
         let session = try await TmuxSession(command: command, columns: 100, rows: 30)
         try await session.waitFor { $0.contains(text: "engine: this process") }
-        try await session.send("n")
-        try await session.waitFor { $0.contains(text: "Which task?") }
-        for _ in 0..<TaskKindRegistry.standard.types.firstIndex(of: type)! { try await session.send("j") }
-        try await session.send("Enter")
+        try await session.openNewTaskForm(type)
         try await session.waitFor { $0.contains(text: "New task: \(TaskKindRegistry.standard.typeName(of: type))") }
         return session
     }

@@ -37,11 +37,7 @@ struct DeployFormTmuxTests {
         defer { session.close() }
         try await session.waitFor { $0.contains(text: "engine: this process") }
 
-        let position = TaskKindRegistry.standard.types.firstIndex(of: "deploy_devices_task")!
-        try await session.send("n")
-        try await session.waitFor { $0.contains(text: "Which task?") }
-        for _ in 0..<position { try await session.send("j") }
-        try await session.send("Enter")
+        try await session.openNewTaskForm("deploy_devices_task")
         var screen = try await session.waitFor { $0.contains(text: "New task: Deploy Devices") }
         #expect(!screen.contains(text: "\"type\""), "no raw JSON template: \(screen.joined(separator: "\n"))")
         #expect(screen.contains(text: "Project path: git repository"))
@@ -89,13 +85,13 @@ struct DeployFormTmuxTests {
 
         // Remembered in the state directory, values only.
         let memory = try String(contentsOfFile: state + "/dashboard-forms.json", encoding: .utf8)
-        #expect(memory == "{\"project_path\":\"\(project)\"}", "\(memory)")
+        #expect(memory == "{\"project_path\":\"\(project)\",\"task_type\":\"deploy_devices_task\"}", "\(memory)")
 
         // The next deploy form starts with the project and its device list.
         try await session.send("Escape")
+        // The menu opens on the type submitted last: Enter alone picks Deploy Devices again.
         try await session.send("n")
         try await session.waitFor { $0.contains(text: "Which task?") }
-        for _ in 0..<position { try await session.send("j") }
         try await session.send("Enter")
         screen = try await session.waitFor { $0.contains(text: "0 of 3 ticked") }
         #expect(screen.contains(text: "-inside-the-field/fleet"), "the remembered path is filled in")

@@ -99,6 +99,16 @@ final class TmuxSession {
         try await run(Self.tmux, ["send-keys", "-t", name] + keys, capture: false)
     }
 
+    /// `n`, then `type` in the new-task menu counted from the top (the menu opens on the type
+    /// submitted last, or Build Project), then Enter.
+    func openNewTaskForm(_ type: String) async throws {
+        try await send("n")
+        try await waitFor { $0.contains(text: "Which task?") }
+        let types = TaskKindRegistry.standard.types
+        try await run(Self.tmux, ["send-keys", "-t", name] + Array(repeating: "k", count: types.count)
+                      + Array(repeating: "j", count: types.firstIndex(of: type)!) + ["Enter"], capture: false)
+    }
+
     func capture() async throws -> [String] {
         try await run(Self.tmux, ["capture-pane", "-p", "-t", name]).output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }

@@ -31,6 +31,8 @@ struct ConfigurationFormTests {
 
     static func openForm(_ type: String, in model: inout DashboardModel) {
         _ = model.handle(.character("n"))
+        // From the top: the menu opens on the type submitted last.
+        for _ in TaskKindRegistry.standard.types { _ = model.handle(.character("k")) }
         for _ in 0..<TaskKindRegistry.standard.types.firstIndex(of: type)! { _ = model.handle(.character("j")) }
         _ = model.handle(.key(.enter))
     }
@@ -66,7 +68,7 @@ struct ConfigurationFormTests {
         #expect(submission["type"] as? String == "build_device_image_task")
         #expect(submission["device_identifier"] as? String == "gateway")
         #expect(submission["project_path"] as? String == project)
-        #expect(effects.contains(.rememberProjectPath(project)))
+        #expect(effects.contains(.rememberFormValues(["project_path": project, "task_type": "build_device_image_task"])))
 
         // The remembered project opens the next form on its list; k from the first entry goes to the path.
         Self.openForm("run_nixos_vm_task", in: &model)
@@ -135,6 +137,8 @@ struct ConfigurationFormTests {
         }
 
         press(.character("n"))
+        // From the top: the menu opens on Build Project.
+        for _ in TaskKindRegistry.standard.types { press(.character("k")) }
         for _ in 0..<TaskKindRegistry.standard.types.firstIndex(of: "build_device_image_task")! { press(.character("j")) }
         press(.key(.enter))
         for c in project { loop.handle(.character(c)) }

@@ -297,9 +297,9 @@ struct DashboardModelTests {
         defer { try? FileManager.default.removeItem(atPath: project) }
         var model = Fixtures.model()
         _ = model.handle(key("n"))
-        #expect(model.modal == .newTaskMenu(selected: 0))
+        // Nothing submitted yet: the menu opens on Build Project, not on the first type (Auto-update).
         let position = TaskKindRegistry.standard.types.firstIndex(of: "build_project_task")!
-        for _ in 0..<position { _ = model.handle(key("j")) }
+        #expect(model.modal == .newTaskMenu(selected: position))
         _ = model.handle(.key(.enter))
         guard case .newTaskForm(let form)? = model.modal else { Issue.record("no form"); return }
         #expect(form.type == "build_project_task")
@@ -336,5 +336,54 @@ struct DashboardModelTests {
         #expect(model.listTop == 3)
         _ = model.handle(key("g"))
         #expect(model.listTop == 0)
+    }
+
+    @Test("the new-task menu opens on the type submitted last, kept across runs, else on Build Project (issue 30)")
+    func newTaskMenuStart() throws {
+        let types = TaskKindRegistry.standard.types
+        var model = Fixtures.model()
+        model.formDefaults = ["project_path": "/srv/fleet", "task_type": "run_nixos_vm_task"]
+        _ = model.handle(key("n"))
+        #expect(model.modal == .newTaskMenu(selected: types.firstIndex(of: "run_nixos_vm_task")!))
+        _ = model.handle(.key(.escape))
+        model.formDefaults = ["task_type": "no_such_task"]
+        _ = model.handle(key("n"))
+        #expect(model.modal == .newTaskMenu(selected: types.firstIndex(of: "build_project_task")!), "an unknown type: Build Project")
+
+        // What a submit remembers goes into the file with what was there; values only.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("forms-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let memory = FormMemory(stateDirectory: directory)
+        try memory.remember(["project_path": "/srv/fleet"])
+        try memory.remember(["task_type": "ssh_command_task"])
+        #expect(memory.load() == ["project_path": "/srv/fleet", "task_type": "ssh_command_task"])
+        var next = Fixtures.model()
+        next.formDefaults = memory.load()
+        _ = next.handle(key("n"))
+        #expect(next.modal == .newTaskMenu(selected: types.firstIndex(of: "ssh_command_task")!))
+    }
+
+    @Test("! asks before running a pending task now; y hands it to the engine, n does nothing; other tasks only get a status")
+    func runNowKey() {
+        var model = Fixtures.model()
+        let pending = model.rows.first { $0.record.state == .pending }!
+        while model.selectedID != pending.id { _ = model.handle(key("j")) }
+        #expect(model.handle(key("!")) == [])
+        #expect(model.modal == .confirmRunNow(taskID: pending.id, name: "Build Project", pool: "nix"))
+        _ = model.handle(key("n"))
+        #expect(model.modal == nil)
+        _ = model.handle(key("!"))
+        #expect(model.handle(key("y")) == [.runNow(pending.id)])
+        #expect(model.modal == nil)
+
+        _ = model.handle(key("g"))  // the newest: running
+        #expect(model.handle(key("!")) == [] && model.modal == nil)
+        #expect(model.status?.text.contains("only a pending task can be run now") == true)
+
+        var readOnly = Fixtures.model(readOnly: true)
+        let readOnlyPending = readOnly.rows.first { $0.record.state == .pending }!.id
+        while readOnly.selectedID != readOnlyPending { _ = readOnly.handle(key("j")) }
+        #expect(readOnly.handle(key("!")) == [] && readOnly.modal == nil, "read-only: no task actions")
     }
 }

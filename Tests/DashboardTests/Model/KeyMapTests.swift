@@ -59,6 +59,7 @@ struct KeyMapTests {
         case .confirmCancel: model.modal = .confirmCancel(taskID: model.selectedID!, name: "Build Project")
         case .confirmQuit: model.modal = .confirmQuit(running: 2)
         case .confirmDeployPlan: model.modal = .confirmDeployPlan(plan: model.selectedID!, json: "{}", summary: "Deploy commit abc to the 2 devices of plan 1234?")
+        case .confirmRunNow: model.modal = .confirmRunNow(taskID: model.selectedID!, name: "Build Project", pool: "nix")
         case .newTaskMenu: model.modal = .newTaskMenu(selected: 1)
         case .newTaskForm:
             var form = TaskForms.form(for: "build_project_task", typeName: "Build Project")

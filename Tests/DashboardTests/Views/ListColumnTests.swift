@@ -52,4 +52,29 @@ struct ListColumnTests {
         let text = detail.submissionDocument().plainText(limitBytes: 100_000)
         #expect(text.contains("failure reason\n  build failed: nix exited with 1") && text.contains("  > main.c:42: error: boom"))
     }
+
+    @Test("at 60 columns each row keeps a short target, cut with …, before the duration (issue 30)")
+    func narrowTarget() {
+        var model = Fixtures.model(columns: 60)
+        let short = Fixtures.task("Run SSH Command", type: "ssh_command_task", target: "kiosk-1", minute: 9)
+        let long = Fixtures.task("Run SSH Command", type: "ssh_command_task", target: "kiosk-livingroom-display-7", minute: 8)
+        model.apply(.tasksLoaded(TaskListSnapshot(topLevel: [short, long], children: [:], hasMore: false)))
+        let terminal = MemoryTerminal(rows: 40, columns: 60)
+        DashboardScreen(theme: Theme(ascii: false, color: true)).draw(on: terminal, model: model, content: nil, now: Fixtures.start)
+        // "Run SSH Comman": the name column is 14 wide at 60 columns.
+        let rows = terminal.lines.filter { $0.contains("✔ Run SSH Comma") }
+        #expect(rows.count == 2, "\(terminal.lines.joined(separator: "\n"))")
+        guard rows.count == 2 else { return }
+        #expect(rows[0].contains(" kiosk-1 "), "\(rows[0])")
+        #expect(rows[1].contains(" kiosk-livi… "), "\(rows[1])")
+        for row in rows {
+            #expect(TerminalText.displayWidth(of: row) <= 60)
+            let target = row.range(of: "kiosk")!, duration = row.range(of: "4.0s")
+            #expect(duration.map { target.upperBound <= $0.lowerBound } == true, "the duration follows the target: \(row)")
+        }
+        // With ASCII glyphs the cut shows ~, as every other cut in the dashboard does.
+        let ascii = MemoryTerminal(rows: 40, columns: 60)
+        DashboardScreen(theme: Theme(ascii: true, color: false)).draw(on: ascii, model: model, content: nil, now: Fixtures.start)
+        #expect(ascii.lines.contains { $0.contains(" kiosk-livi~ ") }, "\(ascii.lines.joined(separator: "\n"))")
+    }
 }

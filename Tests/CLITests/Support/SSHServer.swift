@@ -1,0 +1,1 @@
+../../TaskEngineTests/Support/SSHServer.swift
