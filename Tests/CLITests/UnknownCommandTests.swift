@@ -12,7 +12,7 @@ struct UnknownCommandTests {
               (["shwo", "abc"], "thymis-tasks: unknown command \"shwo\"; did you mean \"show\"?"),
               (["submit", "build-projct", "--project", "/srv/fleet"], "thymis-tasks: unknown submit form \"build-projct\"; did you mean \"build-project\"?"),
               (["submit", "deplyo", "--all"], "thymis-tasks: unknown submit form \"deplyo\"; did you mean \"deploy\"?"),
-              (["frobnicate"], "thymis-tasks: unknown command \"frobnicate\"; use one of submit, list, show, logs, report, cancel, retry, prune, serve, nix-log, dashboard, demo (see `thymis-tasks --help`)"),
+              (["frobnicate"], "thymis-tasks: unknown command \"frobnicate\"; use one of submit, list, show, logs, report, cancel, retry, run-now, prune, serve, nix-log, dashboard, demo (see `thymis-tasks --help`)"),
           ])
     func suggestion(_ arguments: [String], _ expected: String) async throws {
         let cli = try CLIRunner()

@@ -58,14 +58,14 @@ struct SSHCommandTests {
         #expect(!final.submission.contains(token) && !final.redactedSubmission.contains(token))
         #expect(process.arguments.last?.contains("API_TOKEN") == true, "the names are shown, the values are not")
 
-        // A file the engine cannot read at run time fails the task naming it; nothing runs.
-        try FileManager.default.removeItem(atPath: tokenFile)
-        try "x".write(toFile: tokenFile + ".tmp", atomically: true, encoding: .utf8)
-        fields["secret_env_files"] = .object(["API_TOKEN": .string(tokenFile + ".tmp")])
+        // A path the engine cannot read as a file at run time (here a directory, which passes the
+        // submit-time access check) fails the task naming it; nothing runs.
+        let unreadable = environment.path("token-dir")
+        try FileManager.default.createDirectory(atPath: unreadable, withIntermediateDirectories: true)
+        fields["secret_env_files"] = .object(["API_TOKEN": .string(unreadable)])
         let second = try await engine.submitValue(.object(fields))
-        try FileManager.default.removeItem(atPath: tokenFile + ".tmp")
         let failed = try await environment.store.waitFor(second.id, toBe: [.completed, .failed], timeout: .seconds(30))
-        #expect(failed.state == .failed && failed.failureReason?.contains("secrets failed: cannot read \(tokenFile).tmp for API_TOKEN") == true,
+        #expect(failed.state == .failed && failed.failureReason?.contains("secrets failed: cannot read \(unreadable) for API_TOKEN") == true,
                 "\(failed.failureReason ?? "")")
         // Bad names are refused at submit.
         fields["secret_env_files"] = .object(["1BAD": .string(multiFile)])
