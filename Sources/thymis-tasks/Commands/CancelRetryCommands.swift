@@ -13,8 +13,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore()
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         if record.state.isFinal {
             throw CLIError("task \(record.id.uuidString.lowercased()) is already \(record.displayState.rawValue); nothing to cancel",
                            code: ExitCodes.taskFailed)
@@ -42,8 +41,7 @@ struct RetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore()
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         let newID = try await EngineSession(options: global, store: store).perform(.retry, payload: record.id.uuidString)
         guard let uuid = UUID(uuidString: newID), let created = try store.task(uuid) else {
             throw CLIError("the engine answered \"\(newID)\" instead of a task id", code: ExitCodes.engine)

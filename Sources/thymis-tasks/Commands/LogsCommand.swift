@@ -31,8 +31,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore(readOnly: true)
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         if let process, process < 1 { throw CLIError("--process is numbered from 1 (as in `show`); give 1 or more", code: ExitCodes.usage) }
         if sinceStart && !timestamps { throw CLIError("--since-start goes with --timestamps (it says what the times count from)", code: ExitCodes.usage) }
         if let pruned = record.outputPruned {

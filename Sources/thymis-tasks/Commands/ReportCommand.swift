@@ -21,8 +21,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore(readOnly: true)
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         let text = try TaskReport.markdown(record, store: store, nixVersion: TaskReport.nixVersion(), version: ThymisTasksVersion.current)
         if let output {
             // 0600 whatever the umask: a report holds commands and logs (issue 23), as the dashboard's do.

@@ -18,8 +18,7 @@ struct RunNowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore()
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         // Refused here already, so a finished task never starts an engine just to be refused.
         guard record.state == .pending else {
             throw CLIError("task \(record.id.uuidString.lowercased()) is \(record.displayState.rawValue), not pending; only a pending task can be run now",

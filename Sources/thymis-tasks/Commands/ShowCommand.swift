@@ -11,8 +11,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore(readOnly: true)
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         print(json ? try TaskJSON.render(record, store: store, detailed: true) : try TaskText.detail(record, store: store))
     }
 }

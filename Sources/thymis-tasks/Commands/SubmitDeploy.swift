@@ -73,8 +73,7 @@ struct DeploySubmit: AsyncParsableCommand {
                            code: ExitCodes.usage)
         }
         let store = try global.openStore()
-        let record: TaskRecord
-        do { record = try store.resolve(id) } catch { throw CLIError(error) }
+        let record = try store.resolveForCommand(id)
         let head = PlanDeployment.projectPath(of: record).flatMap(PlanDeployment.projectHead)
         var fields: [String: JSONValue]
         let children = try store.children(of: record.id)

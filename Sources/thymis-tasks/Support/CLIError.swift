@@ -68,3 +68,10 @@ struct CLIError: Error {
         return "\(error)"
     }
 }
+
+extension TaskStore {
+    /// The task with this id or unique prefix, or the CLI's error for none or several (exit 3).
+    func resolveForCommand(_ id: String) throws -> TaskRecord {
+        do { return try resolve(id) } catch { throw CLIError(error) }
+    }
+}
