@@ -185,8 +185,13 @@ public struct NixProcessState: Sendable, Codable, Equatable {
 
     /// Derivations Nix planned that are not listed (Nix 2.8's `nix build` never names them before
     /// building): once the stream ended, the ones never reached; before, the ones still waiting.
+    /// Nix raises `expected` for every goal, then lowers it for the outputs it finds valid already:
+    /// with nothing failed, what is still expected is the plan (a build of what is built already
+    /// leaves none); after a failure it also drops the goals it gave up, so the peak is the plan then.
     public var unlistedNotBuilt: Int {
-        max(0, (plannedBuilds ?? 0) - derivations.count - derivationsOmitted)
+        let planned = builds.failed == 0 && !derivations.contains(where: { $0.status == .failed })
+            ? builds.expected : (plannedBuilds ?? 0)
+        return max(0, planned - derivations.count - derivationsOmitted)
     }
 
     /// How many log lines a failure reason quotes: what `nix build` prints ("last 10 log lines:").

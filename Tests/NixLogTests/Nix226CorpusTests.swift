@@ -51,4 +51,12 @@ struct Nix226CorpusTests {
         #expect(error.line == 4 && error.column == 19)
         #expect(error.rawMessage.contains("undefined variable"))
     }
+
+    @Test("Nix 2.8, everything built already: Nix raises expected to 3, then drops it; nothing is 'not built'")
+    func allCached() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus/nix-2.8")
+        let state = decode([UInt8](try Data(contentsOf: directory.appendingPathComponent("all-cached.log")))).state
+        #expect(state.plannedBuilds == 3 && state.builds.expected == 0)
+        #expect(state.unlistedNotBuilt == 0 && NixLogReport.outcomeLine(state) == "none")
+    }
 }
